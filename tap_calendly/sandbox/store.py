@@ -91,6 +91,9 @@ class SandboxOrg:
     organization: Record
     owner_uri: str
     plan: str = "enterprise"
+    #: Generator seed; the mutator derives its randomness from (seed, clock) so that the
+    #: same seed, start time and sequence of advances give the same organization.
+    seed: int = 0
     collections: dict[str, dict[str, Record]] = field(
         default_factory=lambda: {name: {} for name in COLLECTIONS}
     )
