@@ -1,0 +1,829 @@
+"""Deterministic synthetic Calendly organization: two years of history and three months
+of future bookings, built from a seed and a scale.
+
+Everything random comes from one ``random.Random(seed)`` consumed in a fixed order, so the
+same (seed, scale, base_url, now) always yields the same records. The data is shaped to
+exercise what trips extractors: cancellations and reschedules of long-synced events,
+late no-shows, group events with many invitees, non-ASCII names and odd time zones.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tap_calendly.sandbox import data_pools as pools
+from tap_calendly.sandbox import data_records as rec
+from tap_calendly.sandbox.store import Record, SandboxOrg, SimClock, format_ts
+
+HISTORY = timedelta(days=730)
+FUTURE = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Target sizes; ``events`` counts scheduled events (reschedules add their new event)."""
+
+    users: int
+    events: int
+    groups: int
+    routing_forms: int
+    unlinked_submissions: int
+    activity_entries: int
+    webhooks: int
+    pending_invitations: int
+    declined_invitations: int
+    #: Share of bookings that go to group (multi-invitee) event types.
+    group_share: float
+
+
+SCALES: dict[str, Scale] = {
+    "small": Scale(10, 2_000, 2, 3, 60, 400, 4, 3, 2, 0.32),
+    "medium": Scale(50, 25_000, 4, 6, 600, 4_000, 6, 6, 4, 0.32),
+    "large": Scale(200, 250_000, 10, 12, 5_000, 20_000, 10, 15, 10, 0.32),
+}
+
+
+@dataclass
+class _Host:
+    user: Record
+    role: str
+    active_from: datetime
+    work_start_utc: int
+
+
+def form_targets(org: SandboxOrg, form: Record) -> list[str]:
+    """Event types a routing form routes to (stable for a form; not exposed by the API)."""
+    types = sorted(
+        uri
+        for uri, et in org.collections["event_types"].items()
+        if et["active"] and et["type"] == "StandardEventType"
+    )
+    if not types:
+        return []
+    crc = zlib.crc32(form["uri"].encode())
+    return [types[(crc + 7 * i) % len(types)] for i in range(1 + crc % 3)]
+
+
+class _Generator:
+    def __init__(self, seed: int, scale: Scale, base_url: str, now: datetime) -> None:
+        self.rng = random.Random(seed)
+        self.scale = scale
+        self.now = now.astimezone(UTC)
+        self.start = self.now - HISTORY
+        org_uuid = rec.new_uuid(self.rng)
+        created = format_ts(self.start - timedelta(days=400))
+        organization: Record = {
+            "uri": "/".join((base_url.rstrip("/"), "organizations", org_uuid)),
+            "plan": "enterprise",
+            "stage": "paid",
+            "created_at": created,
+            "updated_at": format_ts(self.start - timedelta(days=30)),
+        }
+        self.org = SandboxOrg(
+            base_url=base_url.rstrip("/"),
+            clock=SimClock(self.now),
+            organization=organization,
+            owner_uri="",
+            seed=seed,
+        )
+        self.org_uuid = org_uuid
+        self.hosts: dict[str, _Host] = {}
+
+    def ts_between(self, lo: datetime, hi: datetime) -> datetime:
+        span = (hi - lo).total_seconds()
+        return lo + timedelta(seconds=self.rng.random() * max(span, 0.0))
+
+    # -- people ---------------------------------------------------------------------
+    def users(self) -> None:
+        rng, org = self.rng, self.org
+        n = self.scale.users
+        admins = max(1, n // 8)
+        late = max(1, n // 10)
+        slugs: set[str] = set()
+        for i in range(n):
+            role = "owner" if i == 0 else ("admin" if i <= admins else "user")
+            first, first_ascii = rng.choice(pools.FIRST_NAMES)
+            last, last_ascii = rng.choice(pools.LAST_NAMES)
+            slug = f"{first_ascii}-{last_ascii}"
+            while slug in slugs:
+                slug = f"{first_ascii}-{last_ascii}-{rng.randrange(100, 1000)}"
+            slugs.add(slug)
+            if i == 0:
+                created = self.start - timedelta(days=380)
+            elif i >= n - late:
+                created = self.ts_between(
+                    self.now - timedelta(days=150), self.now - timedelta(days=3)
+                )
+            else:
+                created = self.ts_between(self.start - timedelta(days=360), self.start)
+            updated = self.ts_between(created, min(created + timedelta(days=200), self.now))
+            tz, work_start = rng.choice(pools.HOST_TIMEZONES)
+            uuid = rec.new_uuid(rng)
+            user: Record = {
+                "uri": org.uri("users", uuid),
+                "name": f"{first} {last}",
+                "slug": slug,
+                "email": f"{slug.replace('-', '.')}@acme.example.com",
+                "scheduling_url": f"https://calendly.com/{slug}",
+                "timezone": tz,
+                "avatar_url": (
+                    None
+                    if rng.random() < 0.3
+                    else f"https://d3v0px0pttie1i.cloudfront.net/uploads/user/avatar/{uuid[:8]}.png"
+                ),
+                "created_at": format_ts(created),
+                "updated_at": format_ts(updated),
+                "current_organization": org.organization["uri"],
+                "locale": rng.choice(pools.LOCALES),
+                "resource_type": "User",
+            }
+            org.put("users", user)
+            if i == 0:
+                org.owner_uri = user["uri"]
+            self.hosts[user["uri"]] = _Host(user, role, created, work_start)
+            joined = format_ts(created + timedelta(minutes=5))
+            org.put(
+                "organization_memberships",
+                {
+                    "uri": org.uri("organization_memberships", rec.new_uuid(rng)),
+                    "role": role,
+                    "user": rec.user_summary(user),
+                    "organization": org.organization["uri"],
+                    "updated_at": format_ts(max(updated, created + timedelta(minutes=5))),
+                    "created_at": joined,
+                },
+            )
+            if i > 0:
+                sent = created - timedelta(hours=rng.uniform(1, 72))
+                self.invitation(user["email"], "accepted", sent, created, user["uri"])
+                self.activity(created, "User", "Add", {"email": user["email"], "role": role})
+
+    def invitation(
+        self,
+        email: str,
+        status: str,
+        sent: datetime,
+        changed: datetime,
+        user_uri: str | None,
+    ) -> Record:
+        invitation: Record = {
+            "uri": self.org.uri(
+                "organizations", self.org_uuid, "invitations", rec.new_uuid(self.rng)
+            ),
+            "organization": self.org.organization["uri"],
+            "email": email,
+            "status": status,
+            "created_at": format_ts(sent),
+            "updated_at": format_ts(changed),
+            "last_sent_at": None if self.rng.random() < 0.1 else format_ts(sent),
+        }
+        if user_uri is not None:
+            invitation["user"] = user_uri
+        self.org.put("organization_invitations", invitation)
+        return invitation
+
+    def open_invitations(self) -> None:
+        rng = self.rng
+        for status, count in (
+            ("pending", self.scale.pending_invitations),
+            ("declined", self.scale.declined_invitations),
+        ):
+            for _ in range(count):
+                who = rec.persona(rng)
+                sent = self.ts_between(self.now - timedelta(days=60), self.now - timedelta(hours=1))
+                changed = sent if status == "pending" else self.ts_between(sent, self.now)
+                self.invitation(who.email, status, sent, changed, None)
+                self.activity(sent, "Invitation", "Send", {"email": who.email})
+
+    def groups(self) -> None:
+        rng, org = self.rng, self.org
+        members = list(self.hosts)
+        for i in range(self.scale.groups):
+            created = self.ts_between(self.start - timedelta(days=300), self.start)
+            org.put(
+                "groups",
+                {
+                    "uri": org.uri("groups", rec.new_uuid(rng)),
+                    "name": pools.GROUP_NAMES[i % len(pools.GROUP_NAMES)],
+                    "organization": org.organization["uri"],
+                    "member_count": rng.randint(1, len(members)),
+                    "created_at": format_ts(created),
+                    "updated_at": format_ts(self.ts_between(created, self.now)),
+                },
+            )
+
+    # -- configuration ----------------------------------------------------------------
+    def custom_questions(self) -> list[Record]:
+        chosen = self.rng.sample(pools.CUSTOM_QUESTIONS, self.rng.randint(0, 3))
+        return [
+            {
+                "name": name,
+                "type": qtype,
+                "position": pos,
+                "enabled": self.rng.random() < 0.9,
+                "required": self.rng.random() < 0.5,
+                "answer_choices": list(choices),
+                "include_other": qtype.endswith("select") and self.rng.random() < 0.3,
+            }
+            for pos, (name, qtype, choices) in enumerate(chosen)
+        ]
+
+    def event_type(
+        self,
+        *,
+        name: str,
+        kind: str,
+        pooling: str | None,
+        profile: Record,
+        url_prefix: str,
+        admin_managed: bool,
+        adhoc: bool = False,
+    ) -> Record:
+        rng = self.rng
+        slug = name.lower().encode("ascii", "ignore").decode().strip().replace(" ", "-")
+        slug = "".join(c for c in slug if c.isalnum() or c == "-").strip("-") or "meeting"
+        created = self.ts_between(self.start - timedelta(days=200), self.start)
+        active = rng.random() < 0.85
+        description = None if rng.random() < 0.3 else f"Let's talk: {name}"
+        description_html = None if description is None else f"<p>{description}</p>"
+        description_words = {
+            ("solo", None): "One-on-One",
+            ("group", None): "Group",
+            ("solo", "round_robin"): "Round Robin",
+            ("solo", "collective"): "Collective",
+        }
+        event_type: Record = {
+            "uri": self.org.uri("event_types", rec.new_uuid(rng)),
+            "name": name,
+            "active": active,
+            "slug": slug,
+            "scheduling_url": f"https://calendly.com/{url_prefix}/{slug}",
+            "duration": rng.choice((15, 30, 30, 45, 60, 90)),
+            "kind": kind,
+            "pooling_type": pooling,
+            "type": "AdhocEventType" if adhoc else "StandardEventType",
+            "color": rng.choice(pools.COLORS),
+            "created_at": format_ts(created),
+            "updated_at": format_ts(self.ts_between(created, self.now)),
+            "internal_note": None if rng.random() < 0.6 else "Prep the deck beforehand",
+            "description_plain": description,
+            "description_html": description_html,
+            "profile": profile,
+            "secret": rng.random() < 0.15,
+            "booking_method": "poll" if rng.random() < 0.05 else "instant",
+            "custom_questions": self.custom_questions(),
+            "deleted_at": None,
+            "kind_description": description_words[(kind, pooling)],
+            "admin_managed": admin_managed,
+        }
+        self.org.put("event_types", event_type)
+        return event_type
+
+    def event_types(self) -> None:
+        rng = self.rng
+        for host in self.hosts.values():
+            user = host.user
+            profile = {"type": "User", "name": user["name"], "owner": user["uri"]}
+            names = rng.sample(pools.EVENT_TYPE_NAMES, rng.randint(2, 4))
+            for name in names:
+                self.event_type(
+                    name=name,
+                    kind="solo",
+                    pooling=None,
+                    profile=dict(profile),
+                    url_prefix=user["slug"],
+                    admin_managed=rng.random() < 0.1,
+                )
+            if rng.random() < 0.5:
+                self.event_type(
+                    name=rng.choice(pools.GROUP_EVENT_TYPE_NAMES),
+                    kind="group",
+                    pooling=None,
+                    profile=dict(profile),
+                    url_prefix=user["slug"],
+                    admin_managed=False,
+                )
+            if rng.random() < 0.15:
+                self.event_type(
+                    name="Ad hoc meeting",
+                    kind="solo",
+                    pooling=None,
+                    profile=dict(profile),
+                    url_prefix=user["slug"],
+                    admin_managed=False,
+                    adhoc=True,
+                )
+        groups = list(self.org.records("groups"))
+        for i, group in enumerate(groups):
+            for pooling in ("round_robin", "collective"):
+                self.event_type(
+                    name=f"{group['name']} {pools.TEAM_EVENT_TYPE_NAMES[i % 4]}",
+                    kind="solo",
+                    pooling=pooling,
+                    profile={"type": "Team", "name": group["name"], "owner": group["uri"]},
+                    url_prefix=f"team-{i}",
+                    admin_managed=rng.random() < 0.6,
+                )
+
+    def routing_forms(self) -> None:
+        rng, org = self.rng, self.org
+        for i in range(self.scale.routing_forms):
+            created = self.ts_between(
+                self.start - timedelta(days=100), self.start + timedelta(days=60)
+            )
+            questions: list[Record] = [
+                {
+                    "uuid": rec.new_uuid(rng),
+                    "name": "Name",
+                    "type": "name",
+                    "required": True,
+                    "answer_choices": None,
+                },
+                {
+                    "uuid": rec.new_uuid(rng),
+                    "name": "Email",
+                    "type": "email",
+                    "required": True,
+                    "answer_choices": None,
+                },
+                {
+                    "uuid": rec.new_uuid(rng),
+                    "name": "What is your industry?",
+                    "type": "select",
+                    "required": True,
+                    "answer_choices": list(pools.INDUSTRIES),
+                },
+                {
+                    "uuid": rec.new_uuid(rng),
+                    "name": "Company size",
+                    "type": "radios",
+                    "required": False,
+                    "answer_choices": list(pools.COMPANY_SIZES),
+                },
+                {
+                    "uuid": rec.new_uuid(rng),
+                    "name": "Anything else?",
+                    "type": "textarea",
+                    "required": False,
+                    "answer_choices": None,
+                },
+            ]
+            if rng.random() < 0.5:
+                questions.insert(
+                    2,
+                    {
+                        "uuid": rec.new_uuid(rng),
+                        "name": "Phone",
+                        "type": "phone",
+                        "required": False,
+                        "answer_choices": None,
+                    },
+                )
+            org.put(
+                "routing_forms",
+                {
+                    "uri": org.uri("routing_forms", rec.new_uuid(rng)),
+                    "organization": org.organization["uri"],
+                    "name": pools.ROUTING_FORM_NAMES[i % len(pools.ROUTING_FORM_NAMES)],
+                    "status": "draft" if i % 5 == 4 else "published",
+                    "questions": questions,
+                    "created_at": format_ts(created),
+                    "updated_at": format_ts(self.ts_between(created, created + timedelta(days=90))),
+                },
+            )
+
+    # -- bookings ---------------------------------------------------------------------
+    def bookings(self) -> None:
+        rng, org, now = self.rng, self.org, self.now
+        types = list(org.records("event_types"))
+        solo = [et for et in types if et["kind"] == "solo" and et["type"] == "StandardEventType"]
+        group = [et for et in types if et["kind"] == "group"] or solo
+        adhoc = [et for et in types if et["type"] == "AdhocEventType"] or solo
+        self.forms = [f for f in org.records("routing_forms") if f["status"] == "published"]
+        self.routes: dict[str, list[Record]] = {}
+        for form in self.forms:
+            for target in form_targets(org, form):
+                self.routes.setdefault(target, []).append(form)
+        target_events = self.scale.events
+        made = 0
+        while made < target_events:
+            roll = rng.random()
+            pool = group if roll < self.scale.group_share else (adhoc if roll > 0.99 else solo)
+            event_type = rng.choice(pool)
+            if rng.random() < 0.9:
+                start_day = self.ts_between(self.start, now)
+            else:
+                start_day = now + (FUTURE - timedelta(hours=2)) * (rng.random() ** 1.6)
+            hosts = self.pick_hosts(event_type)
+            if not hosts:
+                continue
+            work = self.hosts[hosts[0]["uri"]].work_start_utc
+            start = start_day.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+                hours=work + rng.randint(0, 8), minutes=15 * rng.randint(0, 3)
+            )
+            if start_day > now and start <= now + timedelta(minutes=30):
+                start += timedelta(days=1)
+            if start >= now + FUTURE:
+                start -= timedelta(days=2)
+            lead = timedelta(hours=2 ** rng.uniform(0.5, 10.4))
+            created = start - lead
+            if created >= now:
+                created = now - timedelta(minutes=rng.uniform(1, 2880))
+            if any(self.hosts[h["uri"]].active_from > created for h in hosts):
+                continue
+            made += self.booking(event_type, hosts, start, created)
+
+    def pick_hosts(self, event_type: Record) -> list[Record]:
+        hosts = rec.team_hosts(self.org, event_type)
+        if event_type["pooling_type"] == "round_robin" and hosts:
+            return [self.rng.choice(hosts)]
+        return hosts
+
+    def booking(
+        self, event_type: Record, hosts: list[Record], start: datetime, created: datetime
+    ) -> int:
+        """Book one event (with several invitees for group types); returns events made."""
+        rng, org, now = self.rng, self.org, self.now
+        event = rec.new_event(
+            org, rng, event_type=event_type, hosts=hosts, start=start, created=created
+        )
+        limit = event["invitees_counter"]["limit"]
+        count = 1 if limit == 1 else min(limit, 1 + int(rng.expovariate(0.15)))
+        latest = min(start, now)
+        invitees = []
+        for n in range(count):
+            booked = created if n == 0 else self.ts_between(created, latest)
+            invitees.append(self.invitee(event, event_type, booked))
+        made = 1
+        cancel_window_end = min(start, now)
+        if rng.random() < 0.1 and cancel_window_end > created:
+            when = self.ts_between(created, cancel_window_end)
+            host = rng.random() < 0.35 or limit > 1
+            who = event["event_memberships"][0]["user_name"] if host else invitees[0]["name"]
+            reason = None if rng.random() < 0.2 else rng.choice(pools.CANCEL_REASONS)
+            self.cancel_event(
+                event, rec.cancellation(who, reason, "host" if host else "invitee"), when
+            )
+            return made
+        if (
+            limit == 1
+            and rng.random() < 0.07
+            and cancel_window_end > created + timedelta(minutes=5)
+        ):
+            made += self.reschedule(event, event_type, hosts, invitees[0])
+            return made
+        for invitee in invitees[1:] if limit > 1 else ():
+            if rng.random() < 0.05:
+                booked = datetime.fromisoformat(invitee["created_at"])
+                if latest > booked:
+                    self.cancel_invitee(
+                        event,
+                        invitee,
+                        rec.cancellation(
+                            invitee["name"], rng.choice(pools.CANCEL_REASONS), "invitee"
+                        ),
+                        self.ts_between(booked, latest),
+                    )
+        self.after_event(event, event_type)
+        return made
+
+    def invitee(self, event: Record, event_type: Record, booked: datetime) -> Record:
+        rng, org = self.rng, self.org
+        who = rec.persona(rng)
+        uuid = rec.new_uuid(rng)
+        submission_uri = None
+        forms = self.routes.get(event_type["uri"])
+        if forms and rng.random() < 0.3:
+            form = rng.choice(forms)
+            submitted = booked - timedelta(minutes=rng.uniform(1, 30))
+            if submitted > datetime.fromisoformat(form["created_at"]):
+                sub_uuid = rec.new_uuid(rng)
+                invitee_uri = f"{event['uri']}/invitees/{uuid}"
+                submission = rec.submission_record(
+                    org,
+                    rng,
+                    uuid=sub_uuid,
+                    form=form,
+                    who=who,
+                    created_ts=format_ts(submitted),
+                    result={"type": "event_type", "value": event_type["uri"]},
+                    submitter=invitee_uri,
+                )
+                submission["updated_at"] = format_ts(booked)
+                org.put("routing_form_submissions", submission)
+                submission_uri = submission["uri"]
+        return rec.new_invitee(
+            org,
+            rng,
+            event=event,
+            event_type=event_type,
+            who=who,
+            created=booked,
+            uuid=uuid,
+            routing_form_submission=submission_uri,
+        )
+
+    def cancel_invitee(
+        self, event: Record, invitee: Record, cancel: Record, when: datetime
+    ) -> None:
+        ts = format_ts(when)
+        invitee["status"] = "canceled"
+        invitee["cancellation"] = dict(cancel)
+        invitee["updated_at"] = max(ts, invitee["updated_at"])
+        event["invitees_counter"]["active"] -= 1
+        event["updated_at"] = max(ts, event["updated_at"])
+        if event["invitees_counter"]["active"] == 0:
+            event["status"] = "canceled"
+            event["cancellation"] = dict(cancel)
+
+    def cancel_event(self, event: Record, cancel: Record, when: datetime) -> None:
+        ts = format_ts(when)
+        event["status"] = "canceled"
+        event["cancellation"] = cancel
+        event["updated_at"] = max(ts, event["updated_at"])
+        for invitee in self.org.children_of("event_invitees", event["uri"]):
+            if invitee["status"] == "active":
+                invitee["status"] = "canceled"
+                invitee["cancellation"] = dict(cancel)
+                invitee["updated_at"] = max(ts, invitee["updated_at"])
+        event["invitees_counter"]["active"] = 0
+
+    def reschedule(
+        self, event: Record, event_type: Record, hosts: list[Record], invitee: Record
+    ) -> int:
+        rng, org, now = self.rng, self.org, self.now
+        created = datetime.fromisoformat(event["created_at"])
+        old_start = datetime.fromisoformat(event["start_time"])
+        when = self.ts_between(created + timedelta(minutes=1), min(old_start, now))
+        new_start = old_start + timedelta(
+            days=rng.choice((-2, -1, 1, 1, 2, 3, 7)), hours=rng.randint(-2, 2)
+        )
+        if new_start <= when + timedelta(hours=1):
+            new_start = when + timedelta(hours=rng.randint(2, 72))
+        new_event = rec.new_event(
+            org, rng, event_type=event_type, hosts=hosts, start=new_start, created=when
+        )
+        new_invitee = rec.new_invitee(
+            org,
+            rng,
+            event=new_event,
+            event_type=event_type,
+            who=rec.Persona(
+                invitee["name"],
+                invitee["first_name"] or "",
+                invitee["last_name"] or "",
+                invitee["email"],
+                invitee["timezone"],
+            ),
+            created=when,
+            old_invitee=invitee["uri"],
+        )
+        new_invitee["first_name"] = invitee["first_name"]
+        new_invitee["last_name"] = invitee["last_name"]
+        new_invitee["questions_and_answers"] = [dict(q) for q in invitee["questions_and_answers"]]
+        new_invitee["tracking"] = dict(invitee["tracking"])
+        invitee["rescheduled"] = True
+        invitee["new_invitee"] = new_invitee["uri"]
+        reason = None if rng.random() < 0.5 else "Need to reschedule"
+        self.cancel_invitee(
+            event, invitee, rec.cancellation(invitee["name"], reason, "invitee"), when
+        )
+        self.after_event(new_event, event_type)
+        return 1
+
+    def after_event(self, event: Record, event_type: Record) -> None:
+        """Post-booking history of an active event: reconfirmations and no-shows."""
+        rng, org, now = self.rng, self.org, self.now
+        start = datetime.fromisoformat(event["start_time"])
+        end = datetime.fromisoformat(event["end_time"])
+        reconfirm = rec.traits(event_type).reconfirm
+        for invitee in org.children_of("event_invitees", event["uri"]):
+            if invitee["status"] != "active":
+                continue
+            booked = datetime.fromisoformat(invitee["created_at"])
+            asked = start - timedelta(hours=24)
+            if reconfirm and booked < asked < now:
+                confirmed = asked + timedelta(minutes=rng.uniform(5, 600))
+                confirmed_ts = (
+                    format_ts(confirmed) if confirmed < now and rng.random() < 0.8 else None
+                )
+                invitee["reconfirmation"] = {
+                    "created_at": format_ts(asked),
+                    "confirmed_at": confirmed_ts,
+                }
+                invitee["updated_at"] = max(invitee["updated_at"], confirmed_ts or format_ts(asked))
+            if end < now and rng.random() < 0.045:
+                marked = end + timedelta(minutes=10) + timedelta(days=14) * rng.random() ** 3
+                if marked < now:
+                    ts = format_ts(marked)
+                    no_show = rec.no_show_record(org, rec.new_uuid(rng), invitee["uri"], ts)
+                    org.put("invitee_no_shows", no_show)
+                    invitee["no_show"] = {"uri": no_show["uri"], "created_at": ts}
+                    invitee["updated_at"] = max(invitee["updated_at"], ts)
+
+    def unlinked_submissions(self) -> None:
+        rng, org = self.rng, self.org
+        if not self.forms:
+            return
+        for _ in range(self.scale.unlinked_submissions):
+            form = rng.choice(self.forms)
+            created = self.ts_between(datetime.fromisoformat(form["created_at"]), self.now)
+            submission = rec.submission_record(
+                org,
+                rng,
+                uuid=rec.new_uuid(rng),
+                form=form,
+                who=rec.persona(rng),
+                created_ts=format_ts(created),
+                result=rec.routing_result(rng, form_targets(org, form)),
+                submitter=None,
+            )
+            org.put("routing_form_submissions", submission)
+
+    # -- organization-level records ------------------------------------------------------
+    def activity(self, when: datetime, namespace: str, action: str, details: Record) -> None:
+        rng = self.rng
+        owner = self.hosts.get(self.org.owner_uri)
+        actor = (
+            rec.SYSTEM_ACTOR
+            if owner is None or rng.random() < 0.1
+            else rec.user_actor(self.org, owner.user, owner.role)
+        )
+        entry = rec.activity_entry(
+            self.org,
+            rec.new_uuid(rng),
+            occurred_ts=format_ts(when),
+            namespace=namespace,
+            action=action,
+            details=details,
+            actor=dict(actor),
+        )
+        self.org.put("activity_log_entries", entry)
+
+    def activity_filler(self) -> None:
+        rng = self.rng
+        hosts = list(self.hosts.values())
+        types = list(self.org.records("event_types"))
+        have = len(self.org.collections["activity_log_entries"])
+        for _ in range(max(0, self.scale.activity_entries - have)):
+            host = rng.choice(hosts)
+            when = self.ts_between(max(host.active_from, self.start), self.now)
+            roll = rng.random()
+            if roll < 0.6:
+                ns, action = "Login", ("Success" if rng.random() < 0.95 else "Failure")
+                details: Record = {"ip_address": f"203.0.113.{rng.randrange(256)}", "method": "sso"}
+            elif roll < 0.85:
+                ns, action = "EventType", "Update"
+                details = {"event_type": rng.choice(types)["uri"], "changed": ["duration"]}
+            else:
+                ns, action = "Organization", "UpdateSettings"
+                details = {"setting": "branding", "value": "custom"}
+            entry = rec.activity_entry(
+                self.org,
+                rec.new_uuid(rng),
+                occurred_ts=format_ts(when),
+                namespace=ns,
+                action=action,
+                details=details,
+                actor=rec.user_actor(self.org, host.user, host.role),
+            )
+            self.org.put("activity_log_entries", entry)
+
+    def availability(self) -> None:
+        rng, org, now = self.rng, self.org, self.now
+        days = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+        for host in self.hosts.values():
+            user = host.user
+            for default, name in ((True, "Working Hours"), (False, "Evenings")):
+                if not default and rng.random() < 0.7:
+                    continue
+                start_h = rng.choice((7, 8, 9, 10)) if default else 18
+                end_h = start_h + (rng.choice((7, 8, 9)) if default else 3)
+                rules: list[Record] = []
+                for wday in days:
+                    weekend = wday in ("saturday", "sunday")
+                    intervals = (
+                        []
+                        if weekend or rng.random() < 0.05
+                        else [{"from": f"{start_h:02d}:00", "to": f"{end_h:02d}:00"}]
+                    )
+                    if intervals and rng.random() < 0.2:
+                        intervals = [
+                            {"from": f"{start_h:02d}:00", "to": "12:00"},
+                            {"from": "13:00", "to": f"{end_h:02d}:30"},
+                        ]
+                    rules.append({"type": "wday", "wday": wday, "intervals": intervals})
+                for _ in range(rng.randint(0, 2)):
+                    day = (now + timedelta(days=rng.randint(3, 80))).date().isoformat()
+                    off = rng.random() < 0.5
+                    rules.append(
+                        {
+                            "type": "date",
+                            "date": day,
+                            "intervals": [] if off else [{"from": "10:00", "to": "14:00"}],
+                        }
+                    )
+                org.put(
+                    "user_availability_schedules",
+                    {
+                        "uri": org.uri("user_availability_schedules", rec.new_uuid(rng)),
+                        "default": default,
+                        "name": name,
+                        "user": user["uri"],
+                        "timezone": user["timezone"],
+                        "rules": rules,
+                    },
+                )
+
+    def external_busy(self) -> None:
+        rng, org = self.rng, self.org
+        first_day = (self.now - timedelta(days=2)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        for host in self.hosts.values():
+            blocks: list[Record] = []
+            for day in range(94):
+                if rng.random() < 0.45:
+                    continue
+                begin = first_day + timedelta(
+                    days=day,
+                    hours=host.work_start_utc + rng.randint(0, 7),
+                    minutes=30 * rng.randint(0, 1),
+                )
+                blocks.append(busy_block(begin, timedelta(minutes=rng.choice((30, 60, 90, 120)))))
+            org.external_busy[host.user["uri"]] = blocks
+
+    def webhooks(self) -> None:
+        rng, org = self.rng, self.org
+        admins = [h.user for h in self.hosts.values() if h.role in ("owner", "admin")]
+        for i in range(self.scale.webhooks):
+            created = self.ts_between(self.now - timedelta(days=400), self.now - timedelta(days=1))
+            scope = "organization" if i % 2 == 0 else "user"
+            user = admins[i % len(admins)] if scope == "user" else None
+            events = ["invitee.created", "invitee.canceled"]
+            if scope == "organization":
+                events.append("routing_form_submission.created")
+            if i == 2:
+                events += ["invitee_no_show.created", "invitee_no_show.deleted"]
+            disabled = i == 3
+            updated = self.ts_between(created, self.now)
+            uri = org.uri("webhook_subscriptions", rec.new_uuid(rng))
+            org.put(
+                "webhook_subscriptions",
+                {
+                    "uri": uri,
+                    "callback_url": f"https://hooks.example.com/calendly/{i}",
+                    "created_at": format_ts(created),
+                    "updated_at": format_ts(updated),
+                    "retry_started_at": (
+                        format_ts(updated - timedelta(hours=24)) if disabled else None
+                    ),
+                    "state": "disabled" if disabled else "active",
+                    "events": events,
+                    "scope": scope,
+                    "organization": org.organization["uri"],
+                    "user": user["uri"] if user else None,
+                    "creator": (user or admins[0])["uri"] if i != 1 else None,
+                },
+            )
+            if rng.random() < 0.7:
+                org.signing_keys[uri] = f"{rng.getrandbits(256):064x}"
+
+    def run(self) -> SandboxOrg:
+        self.users()
+        self.open_invitations()
+        self.groups()
+        self.event_types()
+        self.routing_forms()
+        self.bookings()
+        self.unlinked_submissions()
+        self.activity_filler()
+        self.availability()
+        self.external_busy()
+        self.webhooks()
+        return self.org
+
+
+def busy_block(begin: datetime, length: timedelta) -> Record:
+    """An external-calendar ``UserBusyTime`` (external events carry no buffers)."""
+    start, end = format_ts(begin), format_ts(begin + length)
+    return {
+        "type": "external",
+        "start_time": start,
+        "end_time": end,
+        "buffered_start_time": start,
+        "buffered_end_time": end,
+    }
+
+
+def generate_org(seed: int, scale: str, base_url: str, now: datetime) -> SandboxOrg:
+    """Build the organization for ``seed`` at ``scale`` (a key of :data:`SCALES`), with URIs
+    under ``base_url`` and its clock frozen at ``now``."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return _Generator(seed, SCALES[scale], base_url, now).run()
