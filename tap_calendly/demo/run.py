@@ -1,0 +1,173 @@
+"""``python -m tap_calendly.demo``: the end-to-end demo behind ``make demo``.
+
+Steps: fresh demo database -> sandbox up -> full sync through Meltano -> advance the
+simulated clock -> incremental sync -> sandbox down (always) -> analytics views ->
+report. Re-running is safe: the database is recreated and the first sync runs with
+``--full-refresh``, so Meltano state left by an earlier run is ignored (and replaced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tap_calendly.analytics.views import create_views
+from tap_calendly.demo.meltano_runner import pipeline_env, run_meltano
+from tap_calendly.demo.report import SyncStats, render
+from tap_calendly.demo.sandbox_process import DemoError, SandboxProcess
+
+JOB = "calendly-to-duckdb"
+STATE_ID = "dev:tap-calendly-to-target-duckdb"
+
+
+def _say(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    root = Path.cwd()
+    parser = argparse.ArgumentParser(
+        prog="python -m tap_calendly.demo",
+        description="Sync a synthetic Calendly org from the local sandbox into DuckDB "
+        "through Meltano (full, then incremental) and print a report.",
+    )
+    parser.add_argument("--project-dir", type=Path, default=root, help="holds meltano.yml")
+    parser.add_argument(
+        "--meltano",
+        type=Path,
+        default=None,
+        help="meltano executable (default: <project>/.venv-meltano/bin/meltano)",
+    )
+    parser.add_argument("--database", type=Path, default=None, help="default calendly.duckdb")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--advance-days", type=int, default=1)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=int(os.environ.get("DEMO_RATE_LIMIT", "0")) or None,
+        help="sandbox requests/minute (default: the sandbox's own, like Calendly's 500)",
+    )
+    parser.add_argument(
+        "--start-date",
+        default=os.environ.get("DEMO_START_DATE") or None,
+        help="tap start_date (default: the tap's own)",
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="logs (default output/demo)")
+    return parser.parse_args(argv)
+
+
+def _stopwatch() -> Callable[[], float]:
+    started = time.monotonic()
+    return lambda: time.monotonic() - started
+
+
+def run(args: argparse.Namespace) -> str:
+    project = args.project_dir.resolve()
+    if not (project / "meltano.yml").is_file():
+        raise DemoError(f"no meltano.yml in {project}; run the demo from the repository root")
+    meltano = (args.meltano or project / ".venv-meltano" / "bin" / "meltano").resolve()
+    if not meltano.is_file():
+        raise DemoError(f"Meltano not found at {meltano}; run `make demo` (it installs it)")
+    database = (args.database or project / "calendly.duckdb").resolve()
+    workdir = (args.workdir or project / "output" / "demo").resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+    elapsed = _stopwatch()
+    syncs: list[SyncStats] = []
+    sandbox = SandboxProcess(
+        ready_file=workdir / "sandbox.json",
+        seed=args.seed,
+        scale=args.scale,
+        rate_limit=args.rate_limit,
+        log_file=workdir / "sandbox.log",
+    )
+    with sandbox:
+        info = sandbox.control_info()
+        _say(
+            f"sandbox: {sandbox.url}  (seed {args.seed}, scale {args.scale}, "
+            f"simulated now {info.get('now', '?')})"
+        )
+        extra = {"TAP_CALENDLY_START_DATE": args.start_date} if args.start_date else None
+        env = pipeline_env(
+            os.environ,
+            api_url=sandbox.url,
+            token=sandbox.admin_token,
+            database=database,
+            extra=extra,
+        )
+
+        def heartbeat() -> str | None:
+            try:
+                total = sum(sandbox.stats().values())
+            except DemoError:
+                return None
+            return f"    ... {total:,} API requests so far"
+
+        for label, extra_args in (("full", ["--full-refresh"]), ("incremental", [])):
+            if label == "incremental":
+                changes = sandbox.advance(days=args.advance_days)
+                summary = ", ".join(
+                    f"{k.replace('_', ' ')} {v}" for k, v in sorted(changes.items()) if v
+                )
+                _say(f"advanced the sandbox clock {args.advance_days} day(s): {summary or '-'}")
+            sandbox.reset_stats()
+            _say(f"[{elapsed():5.1f}s] {label} sync: meltano run {' '.join([*extra_args, JOB])}")
+            result = run_meltano(
+                meltano,
+                ["--environment", "dev", "run", *extra_args, JOB],
+                project_dir=project,
+                env=env,
+                log_file=workdir / f"meltano-{label}.log",
+                emit=_say,
+                heartbeat=heartbeat,
+            )
+            syncs.append(SyncStats(label, result.seconds, sandbox.stats(), result.records))
+            _say(
+                f"[{elapsed():5.1f}s] {label} sync done in {result.seconds:.1f}s: "
+                f"{syncs[-1].total_requests:,} requests, {sum(result.records.values()):,} records"
+            )
+        as_of = _sandbox_now(sandbox.control_info().get("now"))
+    _say(f"[{elapsed():5.1f}s] sandbox stopped; Meltano state id: {STATE_ID}")
+
+    with duckdb.connect(str(database)) as con:
+        created = create_views(con)
+        _say(f"analytics views: {len(created.created)} created in schema analytics")
+        for name, missing in created.skipped.items():
+            _say(f"  skipped analytics.{name}: missing {', '.join(missing)}")
+        report = render(con, as_of=as_of, syncs=syncs)
+    _say(f"[{elapsed():5.1f}s] done; database: {database}")
+    return report
+
+
+def _sandbox_now(value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        report = run(args)
+    except DemoError as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("demo interrupted; the sandbox was stopped", file=sys.stderr)
+        return 130
+    _say()
+    _say(report)
+    return 0
