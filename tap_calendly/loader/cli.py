@@ -1,0 +1,86 @@
+"""Console script ``target-calendly-duckdb``: the standard Singer target command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import BinaryIO
+
+import duckdb
+
+from tap_calendly.loader.about import NAME, package_version, render
+from tap_calendly.loader.errors import LoaderError
+from tap_calendly.loader.settings import build_config, read_config_sources
+from tap_calendly.loader.target import Loader
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=NAME, description="Load Singer messages (stdin or --input) into DuckDB."
+    )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JSON config file (repeatable; later files win). 'ENV' reads "
+        "TARGET_CALENDLY_DUCKDB_<SETTING> environment variables.",
+    )
+    parser.add_argument("--input", metavar="FILE", help="read Singer messages from FILE, not stdin")
+    parser.add_argument("--about", action="store_true", help="describe the target and its settings")
+    parser.add_argument(
+        "--format", choices=["text", "json", "markdown"], help="--about output format"
+    )
+    parser.add_argument("--version", action="version", version=f"{NAME} {package_version()}")
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load, and turn user errors into one line on stderr."""
+    args = _parser().parse_args(argv)
+    if args.about:
+        print(render(args.format))
+        return 0
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = build_config(read_config_sources(args.config))
+        source: BinaryIO
+        if args.input:
+            try:
+                source = open(args.input, "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise LoaderError(f"cannot read input file {args.input}: {exc.strerror}") from None
+        else:
+            source = sys.stdin.buffer
+        try:
+            with Loader(config, sys.stdout) as loader:
+                loader.run(source)
+        finally:
+            if source is not sys.stdin.buffer:
+                source.close()
+    except LoaderError as exc:
+        print(f"{NAME}: error: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{NAME}: error: DuckDB: {first}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"{NAME}: interrupted; nothing after the last emitted STATE was committed",
+            file=sys.stderr,
+        )
+        return 130
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
