@@ -4,7 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck unit test demo bench clean
+# Meltano lives in its own venv (it does not co-install with singer-sdk 0.54); it installs
+# each plugin into .meltano/<type>/<name>/venv. Stamps keep both steps cached.
+MELTANO_VERSION ?= 4.4.1
+MELTANO_VENV := .venv-meltano
+MELTANO := $(MELTANO_VENV)/bin/meltano
+MELTANO_STAMP := $(MELTANO_VENV)/.installed-$(MELTANO_VERSION)
+PLUGINS_STAMP := .meltano/.plugins-installed
+
+.PHONY: install lint typecheck unit test demo meltano-install analytics bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,6 +21,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(MELTANO_STAMP):
+	test -x $(MELTANO_VENV)/bin/python || $(PY) -m venv $(MELTANO_VENV)
+	$(MELTANO_VENV)/bin/python -m pip install -q 'meltano==$(MELTANO_VERSION)'
+	touch $(MELTANO_STAMP)
+
+# Plugins are editable installs of this checkout (pip_url: -e .) plus PyPI target-jsonl;
+# reinstall only when the plugin definitions or the package's dependencies change.
+$(PLUGINS_STAMP): $(MELTANO_STAMP) meltano.yml pyproject.toml
+	MELTANO_SEND_ANONYMOUS_USAGE_STATS=false $(MELTANO) --log-level warning install
+	touch $(PLUGINS_STAMP)
+
+meltano-install: $(PLUGINS_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check tap_calendly tests bench
@@ -24,7 +45,16 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
-test: lint typecheck unit
+# The Meltano end-to-end tests need Meltano and its plugins; install them (cached) first.
+test: lint typecheck meltano-install unit
+
+# Sandbox -> Meltano (full, advance a day, incremental) -> calendly.duckdb -> report.
+demo: $(STAMP) meltano-install
+	$(BIN)/python -m tap_calendly.demo
+
+# Create the analytics views in an existing database (the demo does this itself).
+analytics: $(STAMP)
+	$(BIN)/python -m tap_calendly.analytics --database calendly.duckdb
 
 clean:
-	rm -rf $(VENV) .meltano .mypy_cache .ruff_cache .pytest_cache output
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano .mypy_cache .ruff_cache .pytest_cache output calendly.duckdb calendly.duckdb.wal

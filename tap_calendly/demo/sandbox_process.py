@@ -106,9 +106,11 @@ class SandboxProcess:
     def control_info(self) -> dict[str, Any]:
         return dict(self._call("GET", "/_sandbox/info"))
 
-    def advance(self, **delta: int) -> dict[str, Any]:
+    def advance(self, **delta: int) -> dict[str, int]:
         """Move the simulated clock (e.g. ``days=1``); returns the change counts."""
-        return dict(self._call("POST", "/_sandbox/advance", delta) or {})
+        answer = self._call("POST", "/_sandbox/advance", delta) or {}
+        changes = answer.get("changes", answer) if isinstance(answer, dict) else {}
+        return {str(k): int(v) for k, v in changes.items() if isinstance(v, int)}
 
     def stats(self) -> dict[str, int]:
         data = self._call("GET", "/_sandbox/stats") or {}
