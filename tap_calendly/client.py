@@ -1,0 +1,347 @@
+"""Base stream classes: URL, query parameters, cursor paging, errors, fan-out.
+
+``CalendlyStream`` drives its own page loop (the SDK's request building via
+``get_http_request`` / ``get_url_params`` / ``get_new_paginator`` is kept) so that:
+- every request goes through the shared ``Transport`` (limiter, retries, refresh);
+- the next page is fetched on the pool while the current one is being emitted;
+- as soon as a page of parents arrives, the children's requests are scheduled;
+- a 403 on a gated stream / a 404 on a vanished parent skips with one warning.
+
+``ChildStream`` is a per-parent stream whose state is one bookmark for the whole
+stream (``state_partitioning_keys = ()``): state stays O(streams), never O(parents).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+import requests
+from singer_sdk import metrics
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
+from singer_sdk.streams.rest import PageContext, RESTStream
+
+from tap_calendly.errors import AccessDenied, NotFound
+from tap_calendly.fanout import in_worker
+from tap_calendly.transport import payload
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from singer_sdk.helpers.types import Context
+
+    from tap_calendly.tap import TapCalendly
+
+Record = dict[str, Any]
+
+#: Seconds between progress lines of a long-running stream.
+PROGRESS_INTERVAL = 30.0
+
+
+class CursorPaginator(BaseAPIPaginator[str | None]):
+    """Follows ``pagination.next_page_token`` until it is null."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def get_next(self, response: requests.Response) -> str | None:
+        body = payload(response)
+        pagination = body.get("pagination") if isinstance(body, dict) else None
+        if not isinstance(pagination, dict):
+            return None
+        token = pagination.get("next_page_token")
+        return str(token) if token else None
+
+
+class _QuietCounter(metrics.Counter):
+    """Record counter shared by all parent contexts of a child stream.
+
+    The SDK opens a counter per parent (per event!) and logs it on exit, tagged with
+    the whole context; for 20,000 events that is 20,000 lines. This one logs at most
+    every ``log_interval`` seconds and once at the end of the parent stream.
+    """
+
+    def __enter__(self) -> _QuietCounter:
+        return self
+
+    def with_context(self, value: Context | None) -> None:
+        return None
+
+    def exit(self) -> None:
+        if self._ready_to_log():
+            self._pop()
+
+    def flush(self) -> None:
+        if self.value:
+            self._pop()
+
+
+class _QuietTimer(metrics.Timer):
+    """Per-parent sync timer that does not log (see :class:`_QuietCounter`)."""
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+class CalendlyStream(RESTStream[str | None]):
+    """A Calendly list endpoint: ``{collection, pagination}`` pages of ``count`` rows."""
+
+    primary_keys: ClassVar[tuple[str, ...]] = ("uri",)
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    _LOG_REQUEST_METRICS = False
+
+    #: Rows per page (``count``); the activity log allows 1000.
+    page_size: ClassVar[int] = 100
+    #: False for the unpaginated endpoints (availability).
+    paginated: ClassVar[bool] = True
+    #: Fetch page N+1 on the pool while page N is emitted.
+    prefetch_pages: ClassVar[bool] = True
+    #: 403 means "not on this plan / not this role": skip the stream with a warning.
+    gated: ClassVar[bool] = False
+    #: 404 means "not available here" (or the parent vanished): skip with a warning.
+    skip_on_404: ClassVar[bool] = False
+
+    def __init__(self, tap: TapCalendly) -> None:
+        super().__init__(tap=tap)
+        self._warn_lock = threading.Lock()
+        self._warned = False
+        self._emitted = 0
+
+    # -- wiring to the tap's shared resources -----------------------------------------
+
+    @property
+    def tap(self) -> TapCalendly:
+        return cast("TapCalendly", self._tap)
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("api_url") or "https://api.calendly.com").rstrip("/")
+
+    @property
+    def requests_session(self) -> requests.Session:
+        return self.tap.transport.session
+
+    @property
+    def authenticator(self) -> Any:
+        return self.tap.bearer_auth
+
+    @property
+    def timeout(self) -> int:
+        return int(self.config.get("request_timeout") or 30)
+
+    def get_url(self, context: Context | None) -> str:
+        return f"{self.url_base}{self.path}"
+
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        """No cap on bookmarks: they come from the server's clock, not ours."""
+        return
+
+    # -- request building ------------------------------------------------------------
+
+    def get_new_paginator(self) -> BaseAPIPaginator[Any]:
+        return CursorPaginator() if self.paginated else SinglePagePaginator()
+
+    def query(self, context: Context | None) -> dict[str, Any]:
+        """Endpoint-specific query parameters (owner filter, sort, window)."""
+        return {}
+
+    def get_url_params(
+        self, context: Context | None, next_page_token: str | None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if self.paginated:
+            params["count"] = self.page_size
+        params.update(self.query(context))
+        if next_page_token:
+            params["page_token"] = next_page_token
+        return params
+
+    def prepared_request(
+        self, context: Context | None, next_page_token: str | None
+    ) -> requests.PreparedRequest:
+        """The exact request for one page (tests assert on it, no HTTP needed)."""
+        http = self.get_http_request(
+            page=PageContext(stream_context=context, next_page_token=next_page_token)
+        )
+        request = requests.Request(
+            method=http.method,
+            url=http.url,
+            params=http.encode_params(),
+            headers={"User-Agent": self.user_agent, **http.headers},
+        )
+        return request.prepare()
+
+    def fetch_page(self, context: Context | None, next_page_token: str | None) -> requests.Response:
+        return self.tap.transport.send(
+            self.prepared_request(context, next_page_token), stream=self.name
+        )
+
+    def parse_response(self, response: requests.Response) -> Iterable[Record]:
+        body = payload(response)
+        collection = body.get("collection") if isinstance(body, dict) else None
+        return list(collection) if isinstance(collection, list) else []
+
+    def stop_paging(self, page: list[Record], context: Context | None) -> bool:
+        """True to stop before the next page (early cut-off of a desc-sorted list)."""
+        return False
+
+    # -- paging loop -----------------------------------------------------------------
+
+    def iter_pages(self, context: Context | None) -> Iterator[list[Record]]:
+        """Yield each page's records; the next page is already in flight meanwhile."""
+        paginator = self.get_new_paginator()
+        prefetch = self.prefetch_pages and self.paginated and not in_worker()
+        response = self.fetch_page(context, paginator.current_value)
+        pending: Future[requests.Response] | None = None
+        try:
+            while True:
+                page = list(self.parse_response(response))
+                stop = self.stop_paging(page, context)
+                paginator.advance(response)
+                more = not paginator.finished and not stop
+                if more and prefetch:
+                    pending = self.tap.fanout.run(
+                        partial(self.fetch_page, context, paginator.current_value)
+                    )
+                yield page
+                if not more:
+                    return
+                if pending is not None:
+                    response, pending = pending.result(), None
+                else:
+                    response = self.fetch_page(context, paginator.current_value)
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+    def request_records(self, context: Context | None) -> Iterable[Record]:
+        last_progress = time.monotonic()
+        try:
+            for page in self.iter_pages(context):
+                self.schedule_children(page, context)
+                yield from page
+                if (
+                    not self.parent_stream_type
+                    and time.monotonic() - last_progress > PROGRESS_INTERVAL
+                ):
+                    last_progress = time.monotonic()
+                    self.tap.log_progress(self)
+        except AccessDenied as exc:
+            if not self.gated:
+                raise
+            self.warn_once(f"skipped: access denied ({exc.title or 403}: {exc.api_message})")
+        except NotFound as exc:
+            if not self.skip_on_404:
+                raise
+            self.warn_once(f"skipped: not found ({exc.where})")
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        try:
+            yield from self.request_records(context)
+        finally:
+            for child in self.child_streams:
+                self.tap.fanout.discard(child.name)
+        if not self.parent_stream_type:
+            for child in self.child_streams:
+                if isinstance(child, ChildStream):
+                    child.flush_counter()
+            self.tap.log_progress(self, final=True)
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        self._emitted += 1
+        return row
+
+    @property
+    def emitted(self) -> int:
+        return self._emitted
+
+    def warn_once(self, message: str) -> None:
+        with self._warn_lock:
+            if self._warned:
+                return
+            self._warned = True
+        self.logger.warning("%s: %s", self.name, message)
+
+    # -- fan-out to children ---------------------------------------------------------
+
+    def schedule_children(self, page: list[Record], context: Context | None) -> None:
+        """Start the children's requests for a whole page of parents at once."""
+        children = [
+            child
+            for child in self.child_streams
+            if isinstance(child, ChildStream) and (child.selected or child.has_selected_descendents)
+        ]
+        if not children:
+            return
+        for record in page:
+            child_context = self.get_child_context(record, context)
+            if child_context is None:
+                continue
+            for child in children:
+                child.schedule(child_context, record)
+
+
+class ChildStream(CalendlyStream):
+    """A stream listed once per parent record, fetched ahead on the shared pool."""
+
+    state_partitioning_keys: ClassVar[tuple[str, ...]] = ()
+    skip_on_404 = True
+    #: Context key naming the parent (prefetch results are keyed by it).
+    parent_key: ClassVar[str] = "parent_uri"
+
+    def __init__(self, tap: TapCalendly) -> None:
+        super().__init__(tap)
+        self._counter: _QuietCounter | None = None
+
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        """Per-parent SDK chatter ("Beginning sync ...") goes to DEBUG."""
+        super().log(
+            message, *args, level=logging.DEBUG if level == logging.INFO else level, **kwargs
+        )
+
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        if self._counter is None:
+            self._counter = _QuietCounter(
+                metrics.Metric.RECORD_COUNT, {metrics.Tag.STREAM: self.name}, log_interval
+            )
+        return self._counter
+
+    def get_sync_timer(self) -> metrics.Timer:
+        return _QuietTimer(metrics.Metric.SYNC_DURATION, {metrics.Tag.STREAM: self.name})
+
+    def flush_counter(self) -> None:
+        if self._counter is not None:
+            self._counter.flush()
+
+    def prefetch_key(self, context: Mapping[str, Any]) -> str:
+        return str(context[self.parent_key])
+
+    def schedule(self, context: Mapping[str, Any], parent: Record) -> None:
+        """Start fetching this parent's records on the pool."""
+        frozen = dict(context)
+        self.tap.fanout.schedule(
+            self.name, self.prefetch_key(frozen), lambda: self.fetch_all(frozen)
+        )
+
+    def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
+        return list(self.request_records(dict(context)))
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        assert context is not None
+        future = self.tap.fanout.take(self.name, self.prefetch_key(context))
+        records = future.result() if future is not None else self.fetch_all(context)
+        yield from records
+
+    def warn_once(self, message: str) -> None:
+        # A vanished parent is reported each time (rare); gating only once.
+        if message.startswith("skipped: not found"):
+            self.logger.warning("%s: parent vanished mid-sync, %s", self.name, message)
+            return
+        super().warn_once(message)
