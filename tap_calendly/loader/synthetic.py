@@ -99,12 +99,13 @@ def invitee_records(
     keys = key_space or count
     for i in range(count):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        event = f"{BASE}/scheduled_events/{_uuid(rng)}"
+        key = i % keys
+        event = f"{BASE}/scheduled_events/{(key * 0x9E3779B97F4A7C15) % (1 << 128):032x}"
         created = start + timedelta(minutes=i % 500_000)
         zone = _ZONES[i % 3]
         canceled = i % 9 == 0
         yield {
-            "uri": f"{event}/invitees/{i % keys:012d}",
+            "uri": f"{event}/invitees/{key:012d}",
             "email": f"{first.lower()}.{i}@example.com",
             "first_name": first,
             "last_name": last,

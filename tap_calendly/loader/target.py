@@ -144,7 +144,9 @@ class Loader:
         try:
             message = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise LoaderError(f"malformed JSON: {exc}", line=line_number) from None
+            raise LoaderError(
+                f"malformed JSON: {exc.msg} at character {exc.pos}", line=line_number
+            ) from None
         if not isinstance(message, dict):
             raise LoaderError("a Singer message must be a JSON object", line=line_number)
         kind = message.get("type")

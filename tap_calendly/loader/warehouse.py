@@ -409,7 +409,7 @@ def _first_bad_line(batch: Batch) -> tuple[int, str] | None:
             try:
                 message = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                return index, f"malformed JSON: {exc}"
+                return index, f"malformed JSON: {exc.msg} at character {exc.pos}"
             record = message.get("record") if isinstance(message, dict) else None
             if not isinstance(record, dict):
                 return index, "RECORD message has no 'record' object"

@@ -1,0 +1,164 @@
+"""A new SCHEMA mid-stream or in a later run: columns are added or widened, never dropped."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from tests.loader.helpers import column_types, record, rows, run_target, schema_msg
+
+
+def test_new_columns_mid_stream_and_old_rows_kept(tmp_path: Path) -> None:
+    v1 = {"id": {"type": "integer"}, "a": {"type": "string"}}
+    v2 = {**v1, "b": {"type": ["boolean", "null"]}, "c": {"type": "object"}}
+    msgs = [
+        schema_msg("e", v1, ["id"]),
+        record("e", {"id": 1, "a": "x"}),
+        schema_msg("e", v2, ["id"]),
+        record("e", {"id": 2, "a": "y", "b": True, "c": {"k": [1]}}),
+    ]
+    result = run_target(tmp_path, msgs)
+    assert result.code == 0, result.stderr
+    assert column_types(result.database, "e") == {
+        "id": "BIGINT",
+        "a": "VARCHAR",
+        "b": "BOOLEAN",
+        "c": "JSON",
+    }
+    assert rows(result.database, "e", "id") == [
+        {"id": 1, "a": "x", "b": None, "c": None},
+        {"id": 2, "a": "y", "b": True, "c": '{"k":[1]}'},
+    ]
+
+
+def test_widening_integer_to_number_to_string(tmp_path: Path) -> None:
+    def msgs(kind: object, value: object) -> list:
+        return [
+            schema_msg("w", {"id": {"type": "integer"}, "x": {"type": kind}}, ["id"]),
+            record("w", {"id": value, "x": value}),
+        ]
+
+    run_target(tmp_path, [*msgs("integer", 1)], "a")
+    run_target(tmp_path, [*msgs("number", 2)], "b")
+    assert column_types(tmp_path / "out.duckdb", "w")["x"] == "DOUBLE"
+    run_target(
+        tmp_path,
+        [
+            schema_msg("w", {"id": {"type": "integer"}, "x": {"type": "number"}}, ["id"]),
+            record("w", {"id": 3, "x": 2.5}),
+        ],
+        "c",
+    )
+    result = run_target(
+        tmp_path, [*msgs("string", 4)[:1], record("w", {"id": 4, "x": "four"})], "d"
+    )
+    assert result.code == 0, result.stderr
+    assert column_types(result.database, "w")["x"] == "VARCHAR"
+    assert [r["x"] for r in rows(result.database, "w", "id")] == ["1.0", "2.0", "2.5", "four"]
+
+
+def test_scalar_to_object_widens_to_json(tmp_path: Path) -> None:
+    run_target(
+        tmp_path,
+        [
+            schema_msg("o", {"id": {"type": "integer"}, "x": {"type": "string"}}, ["id"]),
+            record("o", {"id": 1, "x": "plain"}),
+        ],
+        "a",
+    )
+    result = run_target(
+        tmp_path,
+        [
+            schema_msg("o", {"id": {"type": "integer"}, "x": {"type": "object"}}, ["id"]),
+            record("o", {"id": 2, "x": {"n": 1}}),
+        ],
+        "b",
+    )
+    assert result.code == 0, result.stderr
+    assert column_types(result.database, "o")["x"] == "JSON"
+    assert [r["x"] for r in rows(result.database, "o", "id")] == ['"plain"', '{"n":1}']
+
+
+def test_narrowing_keeps_the_wider_column_and_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run_target(
+        tmp_path,
+        [
+            schema_msg("n", {"id": {"type": "integer"}, "x": {"type": "string"}}, ["id"]),
+            record("n", {"id": 1, "x": "text"}),
+        ],
+        "a",
+    )
+    with caplog.at_level(logging.WARNING, logger="target_calendly_duckdb"):
+        result = run_target(
+            tmp_path,
+            [
+                schema_msg("n", {"id": {"type": "integer"}, "x": {"type": "integer"}}, ["id"]),
+                record("n", {"id": 2, "x": 7}),
+            ],
+            "b",
+        )
+    assert result.code == 0, result.stderr
+    assert column_types(result.database, "n")["x"] == "VARCHAR"
+    assert [r["x"] for r in rows(result.database, "n", "id")] == ["text", "7"]
+    assert any("keeping VARCHAR" in r.getMessage() for r in caplog.records)
+
+
+def test_incompatible_change_uses_a_common_type(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ts = {"type": "string", "format": "date-time"}
+    run_target(
+        tmp_path,
+        [
+            schema_msg("i", {"id": {"type": "integer"}, "x": ts}, ["id"]),
+            record("i", {"id": 1, "x": "2020-01-01T00:00:00Z"}),
+        ],
+        "a",
+    )
+    with caplog.at_level(logging.WARNING, logger="target_calendly_duckdb"):
+        result = run_target(
+            tmp_path,
+            [
+                schema_msg("i", {"id": {"type": "integer"}, "x": {"type": "boolean"}}, ["id"]),
+                record("i", {"id": 2, "x": True}),
+            ],
+            "b",
+        )
+    assert result.code == 0, result.stderr
+    assert column_types(result.database, "i")["x"] == "VARCHAR"
+    assert [r["x"] for r in rows(result.database, "i", "id")] == ["2020-01-01 00:00:00+00", "true"]
+    assert any("keeping VARCHAR" in r.getMessage() for r in caplog.records)
+
+
+def test_dropped_property_keeps_its_column_and_values(tmp_path: Path) -> None:
+    v1 = {"id": {"type": "integer"}, "gone": {"type": "string"}}
+    msgs = [
+        schema_msg("g", v1, ["id"]),
+        record("g", {"id": 1, "gone": "kept"}),
+        schema_msg("g", {"id": {"type": "integer"}}, ["id"]),
+        record("g", {"id": 2}),
+        record("g", {"id": 1}),
+    ]
+    result = run_target(tmp_path, msgs)
+    assert rows(result.database, "g", "id") == [{"id": 1, "gone": "kept"}, {"id": 2, "gone": None}]
+
+
+def test_repeated_identical_schema_does_not_force_a_commit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """singer-sdk re-sends SCHEMA for every parent of a child stream; that must stay cheap."""
+    props = {"id": {"type": "integer"}}
+    msgs = []
+    for i in range(5):
+        msgs += [schema_msg("r", props, ["id"]), record("r", {"id": i})]
+    msgs.append({"type": "STATE", "value": {"done": True}})
+    with caplog.at_level(logging.INFO, logger="target_calendly_duckdb"):
+        result = run_target(tmp_path, msgs)
+    assert result.code == 0, result.stderr
+    commits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("committed")]
+    assert commits == ["committed 5 records (r) in " + commits[0].rsplit(" in ", 1)[1]]
+    assert len(rows(result.database, "r")) == 5
