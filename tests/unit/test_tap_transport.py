@@ -78,7 +78,7 @@ OK = {"collection": [{"uri": "u1"}], "pagination": {"next_page_token": None}}
 
 
 def test_truncated_body_and_5xx_and_resets_are_retried():
-    transport, session, slept = make(
+    transport, _session, slept = make(
         [
             response(502, b"bad gateway"),
             response(200, b'{"collection": [{"uri": '),  # truncated JSON
@@ -127,7 +127,8 @@ def test_other_4xx_is_fatal_with_calendly_title_and_message_but_no_token():
         transport.send(prepared(), stream="s")
     text = str(info.value)
     assert "400 Invalid Argument: The supplied parameters are invalid." in text
-    assert "min_start_time: bad time" in text and "/scheduled_events" in text
+    assert "min_start_time: bad time" in text
+    assert "/scheduled_events" in text
     assert "SECRET" not in text
 
 
@@ -135,7 +136,8 @@ def test_401_with_a_pat_is_one_clear_fatal_line():
     transport, _, _ = make([response(401, {"title": "Unauthenticated"})])
     with pytest.raises(CalendlyUserError) as info:
         transport.send(prepared(), stream="s")
-    assert "401" in str(info.value) and "SECRET" not in str(info.value)
+    assert "401" in str(info.value)
+    assert "SECRET" not in str(info.value)
 
 
 def token_response(access: str, refresh: str, expires_in: int = 7200):
@@ -169,7 +171,8 @@ def test_oauth_401_refreshes_once_and_persists_the_rotated_token_first(tmp_path)
     assert api_session.auth_headers == ["Bearer at-1", "Bearer at-2"]
     assert [p["refresh_token"] for p in api_session.posts] == ["rt-0", "rt-1"]
     saved = read_token_file(token_file)
-    assert saved is not None and saved["refresh_token"] == "rt-2"
+    assert saved is not None
+    assert saved["refresh_token"] == "rt-2"
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
     # A new run with the same (now revoked) config token starts from the file.
     again = OAuthTokens(
@@ -208,4 +211,5 @@ def test_rejected_refresh_token_is_a_clear_error(tmp_path):
     with pytest.raises(CalendlyUserError) as info:
         tokens.token()
     assert "invalid_grant" in str(info.value)
-    assert "rt-OLD" not in str(info.value) and "csecret" not in str(info.value)
+    assert "rt-OLD" not in str(info.value)
+    assert "csecret" not in str(info.value)
