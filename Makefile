@@ -54,7 +54,7 @@ demo: $(STAMP) meltano-install
 
 # Create the analytics views in an existing database (the demo does this itself).
 analytics: $(STAMP)
-	$(BIN)/python -m tap_calendly.analytics --database calendly.duckdb
+	$(BIN)/python -m tap_calendly.analytics --database calendly_dev.duckdb
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano .mypy_cache .ruff_cache .pytest_cache output calendly.duckdb calendly.duckdb.wal
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano .mypy_cache .ruff_cache .pytest_cache output calendly_dev.duckdb calendly_dev.duckdb.wal

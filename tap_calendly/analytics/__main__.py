@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tap_calendly.analytics.views import create_views, load_views
+from tap_calendly.analytics.views import CatalogClashError, create_views, load_views
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tap_calendly.analytics",
         description="Create analytics views over the tables synced from Calendly.",
     )
-    parser.add_argument("--database", default="calendly.duckdb", help="DuckDB file")
+    parser.add_argument("--database", help="DuckDB file the loader wrote (required)")
     parser.add_argument("--source-schema", default="calendly", help="schema of the synced tables")
     parser.add_argument("--schema", default="analytics", help="schema to create the views in")
     parser.add_argument("--list", action="store_true", help="list the views and exit")
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         for view in load_views():
             print(f"{args.schema}.{view.name}: {view.doc}")
         return 0
+    if not args.database:
+        parser.error("--database is required")
     path = Path(args.database)
     if not path.is_file():
         print(f"error: database {path} does not exist; run a sync first", file=sys.stderr)
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with duckdb.connect(str(path)) as con:
             result = create_views(con, source=args.source_schema, target=args.schema)
+    except CatalogClashError as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        return 2
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"error: could not create views in {path}: {first}", file=sys.stderr)

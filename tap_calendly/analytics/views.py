@@ -76,10 +76,27 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+class CatalogClashError(ValueError):
+    """The database file is named like the source schema (see :func:`check_no_catalog_clash`)."""
+
+
+def check_no_catalog_clash(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """DuckDB names a database after its file, so ``calendly.duckdb`` holding schema
+    ``calendly`` makes every ``calendly.<table>`` reference ambiguous (even views that
+    qualify the catalog fail to bind). Say so plainly instead of a binder error."""
+    row = con.execute("SELECT current_database()").fetchone()
+    if row is not None and str(row[0]).lower() == schema.lower():
+        raise CatalogClashError(
+            f"the database file is named like the schema {schema!r}, which DuckDB cannot "
+            f"resolve; rename the file (e.g. {schema}_dev.duckdb) or load into another schema"
+        )
+
+
 def create_views(
     con: duckdb.DuckDBPyConnection, *, source: str = "calendly", target: str = "analytics"
 ) -> CreateResult:
     """Create (or replace) every view whose inputs exist; report the rest as skipped."""
+    check_no_catalog_clash(con, source)
     result = CreateResult()
     available = _tables(con, source)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(target)}")

@@ -1,106 +1,96 @@
 """Turn Meltano's log stream into short progress lines (records and requests per stream).
 
-Meltano relays the tap's and loader's stderr; the Singer SDK reports counters as
-``METRIC: {json}`` lines (or, with structured logging, a ``metric_info`` object). We keep
-running totals per stream and print a line when a stream's count moves, at most every
-``interval`` seconds per stream, so a long sync shows it is alive without flooding.
+Meltano (``--log-format json``) relays each plugin's stderr as one JSON object per
+line. We show: the tap's own per-stream ``Progress``/``Finished`` lines (records and
+requests), the loader's commits, and any error; the Singer SDK's ``record_count``
+metrics are totalled as a fallback for streams the tap did not summarise.
 """
 
 from __future__ import annotations
 
 import json
-import time
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 _METRIC_PREFIX = "METRIC: "
+_QUIET_LIMITS = re.compile(r"; rate-limit waits so far: 0 \(0\.0s\), 429s: 0$")
+_STREAM_IN_SUMMARY = re.compile(r"(\w+): \d+ records")
+_COMMITTED = re.compile(r"committed (\d+) records")
+
+
+def parse_line(line: str) -> dict[str, Any] | None:
+    """The JSON object Meltano logged on this line, if it is one."""
+    text = line.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None
 
 
 def parse_metric(line: str) -> dict[str, Any] | None:
-    """The SDK metric carried by one log line, in whichever form Meltano relayed it."""
-    text = line.strip()
-    if not text:
-        return None
-    if text.startswith("{"):
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError:
-            obj = None
-        if isinstance(obj, dict):
-            found = _metric_in(obj)
-            if found is not None:
-                return found
-    index = text.find(_METRIC_PREFIX)
+    """The SDK metric carried by one log line, in whichever form it was relayed."""
+    obj = parse_line(line)
+    if obj is not None:
+        info = obj.get("metric_info")
+        if isinstance(info, dict) and "metric" in info:
+            return info
+        event = obj.get("event")
+        line = event if isinstance(event, str) else ""
+    index = line.find(_METRIC_PREFIX)
     if index < 0:
         return None
-    payload = text[index + len(_METRIC_PREFIX) :]
     try:
-        value, _ = json.JSONDecoder().raw_decode(payload.replace('\\"', '"'))
+        value, _ = json.JSONDecoder().raw_decode(line[index + len(_METRIC_PREFIX) :].strip())
     except json.JSONDecodeError:
         return None
     return value if isinstance(value, dict) and "metric" in value else None
 
 
-def _metric_in(obj: dict[str, Any]) -> dict[str, Any] | None:
-    info = obj.get("metric_info")
-    if isinstance(info, dict) and "metric" in info:
-        return info
-    for key in ("event", "message"):
-        inner = obj.get(key)
-        if isinstance(inner, str) and _METRIC_PREFIX in inner:
-            return parse_metric(inner[inner.find(_METRIC_PREFIX) :])
-        if isinstance(inner, dict):
-            found = _metric_in(inner)
-            if found is not None:
-                return found
-    return None
-
-
 @dataclass
 class Progress:
-    """Running totals of one sync, fed line by line."""
+    """Running totals of one sync, fed line by line; ``emit`` prints a progress line."""
 
     emit: Callable[[str], None]
-    interval: float = 2.0
     records: dict[str, int] = field(default_factory=dict)
-    requests: dict[str, int] = field(default_factory=dict)
-    _last: dict[str, float] = field(default_factory=dict)
-    _shown: dict[str, int] = field(default_factory=dict)
+    summarised: set[str] = field(default_factory=set)
+    committed: int = 0
 
     def feed(self, line: str) -> None:
         metric = parse_metric(line)
-        if metric is None:
+        if metric is not None:
+            self._metric(metric)
             return
+        obj = parse_line(line)
+        if obj is None:
+            return
+        event = str(obj.get("event") or "")
+        plugin = str(obj.get("string_id") or obj.get("name") or "")
+        level = str(obj.get("level") or "")
+        if plugin == "tap-calendly" and event.startswith(("Progress ", "Finished ")):
+            self.summarised.update(_STREAM_IN_SUMMARY.findall(event))
+            self.emit("    " + _QUIET_LIMITS.sub("", event))
+        elif plugin.startswith("target-") and (match := _COMMITTED.search(event)):
+            self.committed += int(match.group(1))
+            self.emit(f"    {plugin}: committed {int(match.group(1)):,} records")
+        elif level in ("error", "critical") or (plugin and ": error:" in event):
+            first = event.strip().splitlines()[0] if event.strip() else ""
+            if first:
+                self.emit(f"    ! {plugin or 'meltano'}: {first}")
+
+    def _metric(self, metric: dict[str, Any]) -> None:
         tags = metric.get("tags") or {}
-        stream = str(tags.get("stream") or "?")
-        name = metric.get("metric")
         value = metric.get("value")
-        if name == "record_count" and isinstance(value, int):
+        if metric.get("metric") == "record_count" and isinstance(value, int):
+            stream = str(tags.get("stream") or "?")
             self.records[stream] = self.records.get(stream, 0) + value
-            self._maybe_show(stream)
-        elif name == "http_request_duration":
-            self.requests[stream] = self.requests.get(stream, 0) + 1
-        elif name == "http_request_count" and isinstance(value, int):
-            self.requests[stream] = self.requests.get(stream, 0) + value
-
-    def _maybe_show(self, stream: str, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last.get(stream, -1e9) < self.interval:
-            return
-        total = self.records.get(stream, 0)
-        if self._shown.get(stream) == total:
-            return
-        self._last[stream] = now
-        self._shown[stream] = total
-        self.emit(self.line(stream))
-
-    def line(self, stream: str) -> str:
-        requests = self.requests.get(stream)
-        extra = f", {requests:>5} requests" if requests else ""
-        return f"    {stream:<28} {self.records.get(stream, 0):>7} records{extra}"
 
     def finish(self) -> None:
-        """Show each stream whose latest total was throttled."""
-        for stream in self.records:
-            self._maybe_show(stream, force=True)
+        """Show totals for streams the tap's own summary lines did not cover."""
+        for stream, total in self.records.items():
+            if stream not in self.summarised:
+                self.emit(f"    {stream}: {total} records")

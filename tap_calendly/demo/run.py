@@ -25,6 +25,11 @@ from tap_calendly.demo.sandbox_process import DemoError, SandboxProcess
 
 JOB = "calendly-to-duckdb"
 STATE_ID = "dev:tap-calendly-to-target-duckdb"
+#: The demo's sandbox allows more than Calendly's 500 requests/minute so that the full
+#: two-year history (about 2,100 requests, one per event for its invitees) syncs in
+#: seconds rather than four-plus minutes; the tap paces itself from the same
+#: X-RateLimit headers either way.
+DEMO_RATE_LIMIT = 6000
 
 
 def _say(line: str = "") -> None:
@@ -45,15 +50,15 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="meltano executable (default: <project>/.venv-meltano/bin/meltano)",
     )
-    parser.add_argument("--database", type=Path, default=None, help="default calendly.duckdb")
+    parser.add_argument("--database", type=Path, default=None, help="default calendly_dev.duckdb")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--advance-days", type=int, default=1)
     parser.add_argument(
         "--rate-limit",
         type=int,
-        default=int(os.environ.get("DEMO_RATE_LIMIT", "0")) or None,
-        help="sandbox requests/minute (default: the sandbox's own, like Calendly's 500)",
+        default=int(os.environ.get("DEMO_RATE_LIMIT", str(DEMO_RATE_LIMIT))),
+        help=f"sandbox requests/minute per token (default {DEMO_RATE_LIMIT}; Calendly's is 500)",
     )
     parser.add_argument(
         "--start-date",
@@ -76,7 +81,7 @@ def run(args: argparse.Namespace) -> str:
     meltano = (args.meltano or project / ".venv-meltano" / "bin" / "meltano").resolve()
     if not meltano.is_file():
         raise DemoError(f"Meltano not found at {meltano}; run `make demo` (it installs it)")
-    database = (args.database or project / "calendly.duckdb").resolve()
+    database = (args.database or project / "calendly_dev.duckdb").resolve()
     workdir = (args.workdir or project / "output" / "demo").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in (database, database.with_name(database.name + ".wal")):

@@ -85,3 +85,15 @@ def test_views_go_into_the_chosen_schemas(tmp_path: Path) -> None:
         assert "host_load" in result.created
         row = con.execute('SELECT count(*) FROM "my reports".host_meetings').fetchone()
     assert row == (3,)
+
+
+def test_database_named_like_the_schema_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "calendly.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA calendly")
+    assert main(["--database", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "named like the schema 'calendly'" in err
