@@ -4,11 +4,11 @@ becomes Calendly's error body."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from tap_calendly.sandbox import ops
 from tap_calendly.sandbox.api_context import (
     Api,
     ApiRequest,
@@ -18,25 +18,9 @@ from tap_calendly.sandbox.api_context import (
 )
 from tap_calendly.sandbox.api_errors import ApiError, invalid_argument, not_found, permission_denied
 
-#: Events the 2023 spec lets a subscription name, plus the newer ones in the docs.
-WEBHOOK_EVENTS = frozenset(
-    {
-        "invitee.created",
-        "invitee.canceled",
-        "routing_form_submission.created",
-        "invitee_no_show.created",
-        "invitee_no_show.deleted",
-    }
-)
-
-
-def _ops() -> Any:
-    return importlib.import_module("tap_calendly.sandbox.ops")
-
 
 def _call(api: Api, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run one ops function under the org lock, mapping OpError to an ApiError."""
-    ops = _ops()
     try:
         with api.org.lock:
             return fn(api.org, *args, **kwargs)
@@ -66,7 +50,7 @@ def cancel_event(api: Api, req: ApiRequest) -> ApiResponse:
     user = api.org.get("users", req.principal.user_uri) or {}
     cancellation = _call(
         api,
-        _ops().cancel_event,
+        ops.cancel_event,
         uri,
         reason=reason,
         canceled_by=user.get("name", "host"),
@@ -86,7 +70,7 @@ def create_share(api: Api, req: ApiRequest) -> ApiResponse:
         _require(body, "start_date", "end_date")
     if period in ("moving", "available_moving"):
         _require(body, "max_booking_time")
-    return respond(201, {"resource": _call(api, _ops().create_share, body)})
+    return respond(201, {"resource": _call(api, ops.create_share, body)})
 
 
 def create_scheduling_link(api: Api, req: ApiRequest) -> ApiResponse:
@@ -99,7 +83,7 @@ def create_scheduling_link(api: Api, req: ApiRequest) -> ApiResponse:
     api.lookup("event_types", str(body["owner"]))
     link = _call(
         api,
-        _ops().create_scheduling_link,
+        ops.create_scheduling_link,
         owner=body["owner"],
         owner_type=body["owner_type"],
         max_event_count=body["max_event_count"],
@@ -112,7 +96,7 @@ def create_webhook(api: Api, req: ApiRequest) -> ApiResponse:
     _require(body, "url", "events", "organization", "scope")
     api.check_organization(str(body["organization"]), required=True)
     events = body["events"]
-    if not isinstance(events, list) or not all(e in WEBHOOK_EVENTS for e in events):
+    if not isinstance(events, list) or not all(e in ops.WEBHOOK_EVENTS for e in events):
         raise invalid_argument("events", "events must list supported webhook events")
     scope = body["scope"]
     if scope not in ("organization", "user"):
@@ -129,12 +113,13 @@ def create_webhook(api: Api, req: ApiRequest) -> ApiResponse:
         raise invalid_argument("events", "routing_form_submission.created needs organization scope")
     hook = _call(
         api,
-        _ops().create_webhook,
+        ops.create_webhook,
         url=str(body["url"]),
         events=list(events),
         scope=scope,
         user=user if scope == "user" else None,
         signing_key=body.get("signing_key"),
+        creator=req.principal.user_uri,
     )
     return respond(201, {"resource": hook})
 
@@ -144,7 +129,7 @@ def delete_webhook(api: Api, req: ApiRequest) -> ApiResponse:
     hook = api.lookup("webhook_subscriptions", uri)
     if not req.principal.is_admin and hook.get("user") != req.principal.user_uri:
         raise permission_denied()
-    _call(api, _ops().delete_webhook, uri)
+    _call(api, ops.delete_webhook, uri)
     return ApiResponse(204)
 
 
@@ -155,7 +140,7 @@ def delete_invitee_data(api: Api, req: ApiRequest) -> ApiResponse:
     emails = body.get("emails")
     if not isinstance(emails, list) or not emails or not all(isinstance(e, str) for e in emails):
         raise invalid_argument("emails", "emails must be a non-empty list of email addresses")
-    _call(api, _ops().delete_invitee_data, list(emails))
+    _call(api, ops.delete_invitee_data, list(emails))
     return respond(202, {})
 
 
@@ -173,7 +158,7 @@ def delete_event_data(api: Api, req: ApiRequest) -> ApiResponse:
         raise invalid_argument("end_time", "end_time must be in the past")
     if end - start > timedelta(days=731):
         raise invalid_argument("end_time", "The date range can be no greater than 24 months")
-    _call(api, _ops().delete_event_data, start_time=start, end_time=end)
+    _call(api, ops.delete_event_data, start_time=start, end_time=end)
     return respond(202, {})
 
 
@@ -183,14 +168,11 @@ def create_invitation(api: Api, req: ApiRequest) -> ApiResponse:
     api.require_admin(req.principal)
     body = req.json()
     email = body.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        raise ApiError(
-            400,
-            "Invalid Argument",
-            "The supplied parameters are invalid.",
-            [{"parameter": "email", "message": "email is invalid"}],
-        )
-    return respond(201, {"resource": _call(api, _ops().create_invitation, email)})
+    if not isinstance(email, str):
+        raise invalid_argument("email", "email is required")
+    return respond(
+        201, {"resource": _call(api, ops.create_invitation, email, actor=req.principal.user_uri)}
+    )
 
 
 def revoke_invitation(api: Api, req: ApiRequest) -> ApiResponse:
@@ -199,7 +181,7 @@ def revoke_invitation(api: Api, req: ApiRequest) -> ApiResponse:
         "organizations", req.path_args["uuid"], "invitations", req.path_args["invitation_uuid"]
     )
     api.lookup("organization_invitations", uri)
-    _call(api, _ops().revoke_invitation, uri)
+    _call(api, ops.revoke_invitation, uri, actor=req.principal.user_uri)
     return ApiResponse(204)
 
 
@@ -207,7 +189,7 @@ def remove_membership(api: Api, req: ApiRequest) -> ApiResponse:
     api.require_admin(req.principal)
     uri = api.org.uri("organization_memberships", req.path_args["uuid"])
     api.lookup("organization_memberships", uri)
-    _call(api, _ops().remove_membership, uri)
+    _call(api, ops.remove_membership, uri, actor=req.principal.user_uri)
     return ApiResponse(204)
 
 
@@ -215,11 +197,11 @@ def create_no_show(api: Api, req: ApiRequest) -> ApiResponse:
     body = req.json()
     _require(body, "invitee")
     api.lookup("event_invitees", str(body["invitee"]))
-    return respond(201, {"resource": _call(api, _ops().mark_no_show, str(body["invitee"]))})
+    return respond(201, {"resource": _call(api, ops.mark_no_show, str(body["invitee"]))})
 
 
 def delete_no_show(api: Api, req: ApiRequest) -> ApiResponse:
     uri = api.org.uri("invitee_no_shows", req.path_args["uuid"])
     api.lookup("invitee_no_shows", uri)
-    _call(api, _ops().unmark_no_show, uri)
+    _call(api, ops.unmark_no_show, uri)
     return ApiResponse(204)

@@ -141,7 +141,7 @@ class Sandbox:
             self._webhooks.start()
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.05},
             daemon=True,
             name="sandbox-http",
         )

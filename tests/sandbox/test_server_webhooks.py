@@ -1,0 +1,150 @@
+"""Webhook deliveries: Calendly's envelope and HMAC signature, scope matching, retries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tap_calendly.sandbox.webhook_delivery import SIGNATURE_HEADER, is_loopback
+
+from .conftest import session_for
+
+KEY = "whsec-test-key"
+
+
+class Receiver:
+    """A loopback webhook endpoint that records what it gets; fails the first
+    ``fail_first`` requests with 500."""
+
+    def __init__(self, fail_first=0):
+        self.received = []
+        self.fail_first = fail_first
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append((dict(self.headers), body))
+                status = 500 if len(outer.received) <= outer.fail_first else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def verify(header, body, key=KEY):
+    """What a receiver does: recompute v1 over ``t.body`` and compare in constant time."""
+    parts = dict(p.split("=", 1) for p in header.split(","))
+    expected = hmac.new(key.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), parts["v1"])
+
+
+def _subscribe(sb, url, scope="organization", user=None, events=("invitee.canceled",)):
+    body = {
+        "url": url,
+        "events": list(events),
+        "organization": sb.org.organization["uri"],
+        "scope": scope,
+        "signing_key": KEY,
+    }
+    if user:
+        body["user"] = user
+    response = session_for(sb.admin_token).post(f"{sb.url}/webhook_subscriptions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["resource"]
+
+
+def _cancel_future_event(sb, with_user=None, without_user=None):
+    now = sb.org.now_ts()
+    for event in sorted(sb.org.records("scheduled_events"), key=lambda e: e["start_time"]):
+        users = {m["user"] for m in event["event_memberships"]}
+        if (
+            event["status"] == "active"
+            and event["start_time"] > now
+            and event["invitees_counter"]["active"] > 0
+            and (with_user is None or with_user in users)
+            and (without_user is None or without_user not in users)
+        ):
+            uuid_ = event["uri"].rsplit("/", 1)[-1]
+            response = session_for(sb.admin_token).post(
+                f"{sb.url}/scheduled_events/{uuid_}/cancellation", json={"reason": "test"}
+            )
+            assert response.status_code == 201
+            return event
+    raise AssertionError("no cancellable event")
+
+
+def test_signed_envelope_verifies_and_tampering_fails(fresh_sandbox, receiver):
+    sb = fresh_sandbox
+    hook = _subscribe(sb, receiver.url)
+    event = _cancel_future_event(sb)
+    assert sb.wait_for_webhooks()
+    assert receiver.received
+    headers, body = receiver.received[0]
+    envelope = json.loads(body)
+    assert set(envelope) == {"event", "created_at", "created_by", "payload"}
+    assert envelope["event"] == "invitee.canceled"
+    assert envelope["payload"]["event"] == event["uri"]
+    assert envelope["payload"]["status"] == "canceled"
+    assert envelope["created_by"] == hook["creator"]
+    signature = headers[SIGNATURE_HEADER]
+    assert signature.startswith(f"t={int(sb.org.now().timestamp())},v1=")
+    assert verify(signature, body)
+    assert not verify(signature, body.replace(b"canceled", b"cancelled", 1))
+    assert not verify(signature, body, key="another-key")
+
+
+def test_user_scope_only_gets_that_users_events(fresh_sandbox, receiver):
+    sb = fresh_sandbox
+    user = sb.org.owner_uri
+    _subscribe(sb, receiver.url, scope="user", user=user)
+    _cancel_future_event(sb, without_user=user)
+    assert sb.wait_for_webhooks()
+    assert receiver.received == []
+    _cancel_future_event(sb, with_user=user)
+    assert sb.wait_for_webhooks()
+    assert receiver.received
+
+
+def test_failed_delivery_is_retried(fresh_sandbox):
+    sb = fresh_sandbox
+    flaky = Receiver(fail_first=2)
+    try:
+        _subscribe(sb, flaky.url)
+        _cancel_future_event(sb)
+        assert sb.wait_for_webhooks()
+        deliveries = [d for d in sb.webhook_deliveries() if d.url == flaky.url]
+        assert deliveries[0].attempts[:3] == ["500", "500", "200"]
+        assert deliveries[0].delivered
+    finally:
+        flaky.close()
+
+
+def test_only_loopback_targets():
+    assert is_loopback("http://127.0.0.1:8000/x")
+    assert is_loopback("http://localhost/x")
+    assert not is_loopback("https://hooks.example.com/x")
+    assert not is_loopback("http://10.0.0.1/x")
