@@ -248,6 +248,8 @@ def new_event(
 ) -> Record:
     """A fresh active scheduled event with no invitees yet (stored in the org)."""
     uuid = new_uuid(rng)
+    while org.uri("scheduled_events", uuid) in org.collections["scheduled_events"]:
+        uuid = new_uuid(rng)
     trait = traits(event_type)
     created_ts = format_ts(created)
     kind = trait.location_kind if rng.random() < 0.85 else rng.choice(LOCATION_KINDS)
@@ -331,7 +333,10 @@ def new_invitee(
     routing_form_submission: str | None = None,
 ) -> Record:
     """A fresh active invitee of ``event`` (stored; the event's counter is bumped)."""
-    uuid = uuid or new_uuid(rng)
+    if uuid is None:
+        uuid = new_uuid(rng)
+        while f"{event['uri']}/invitees/{uuid}" in org.collections["event_invitees"]:
+            uuid = new_uuid(rng)
     trait = traits(event_type)
     created_ts = format_ts(created)
     payment: Record | None = None

@@ -74,8 +74,10 @@ def _get(org: SandboxOrg, collection: str, uri: str) -> Record:
 
 
 def op_rng(org: SandboxOrg, *parts: object) -> random.Random:
-    """Randomness for an op called without an rng: a function of seed, now and ``parts``."""
-    key = "|".join(str(p) for p in (org.seed, org.now_ts(), *parts))
+    """Randomness for an op called without an rng: a function of seed, now, the org's size
+    and ``parts`` (so repeating a call at the same instant still draws new values)."""
+    size = sum(len(table) for table in org.collections.values())
+    key = "|".join(str(p) for p in (org.seed, org.now_ts(), size, *parts))
     return random.Random(key)
 
 
