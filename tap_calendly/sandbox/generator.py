@@ -434,6 +434,8 @@ class _Generator:
                 created = now - timedelta(minutes=rng.uniform(1, 2880))
             if any(self.hosts[h["uri"]].active_from > created for h in hosts):
                 continue
+            if format_ts(created) < event_type["created_at"]:
+                continue
             made += self.booking(event_type, hosts, start, created)
 
     def pick_hosts(self, event_type: Record) -> list[Record]:
@@ -459,8 +461,9 @@ class _Generator:
             invitees.append(self.invitee(event, event_type, booked))
         made = 1
         cancel_window_end = min(start, now)
-        if rng.random() < 0.1 and cancel_window_end > created:
-            when = self.ts_between(created, cancel_window_end)
+        last_booked = max([created] + [datetime.fromisoformat(i["created_at"]) for i in invitees])
+        if rng.random() < 0.1 and cancel_window_end > last_booked:
+            when = self.ts_between(last_booked, cancel_window_end)
             host = rng.random() < 0.35 or limit > 1
             who = event["event_memberships"][0]["user_name"] if host else invitees[0]["name"]
             reason = None if rng.random() < 0.2 else rng.choice(pools.CANCEL_REASONS)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -210,3 +213,30 @@ def test_checks_detect_broken_records() -> None:
     assert any("invitees_counter" in p for p in problems)
     assert any("new_invitee does not link back" in p for p in problems)
     assert any("created_at after updated_at" in p for p in data_checks.time_problems(broken))
+
+
+_DIGEST_SCRIPT = """
+import hashlib, orjson
+from datetime import datetime, UTC, timedelta
+from tap_calendly.sandbox.generator import generate_org
+from tap_calendly.sandbox.mutations import advance
+from tap_calendly.sandbox.export import ground_truth
+org = generate_org(7, "small", "http://127.0.0.1:8765", datetime(2026, 3, 15, 12, 0, tzinfo=UTC))
+advance(org, timedelta(hours=30))
+print(hashlib.sha256(orjson.dumps(ground_truth(org))).hexdigest())
+"""
+
+
+def test_output_does_not_depend_on_hash_randomisation() -> None:
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _DIGEST_SCRIPT],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for hash_seed in ("1", "2")
+    }
+    assert len(digests) == 1
+    assert len(digests.pop()) == 64
