@@ -60,7 +60,7 @@ def plan_required() -> ApiError:
     return ApiError(
         403,
         "Permission Denied",
-        "This feature is only available on the Enterprise plan.",
+        "Please upgrade your Calendly account to Enterprise.",
     )
 
 

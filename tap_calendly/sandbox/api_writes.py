@@ -43,7 +43,7 @@ def cancel_event(api: Api, req: ApiRequest) -> ApiResponse:
     if not req.principal.is_admin and not any(
         m.get("user") == req.principal.user_uri for m in event.get("event_memberships", ())
     ):
-        raise permission_denied("You do not have permission")
+        raise permission_denied("You are not allowed to cancel this event")
     reason = body.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 10000):
         raise invalid_argument("reason", "reason must be a string of at most 10000 characters")
@@ -165,7 +165,8 @@ def delete_event_data(api: Api, req: ApiRequest) -> ApiResponse:
 def create_invitation(api: Api, req: ApiRequest) -> ApiResponse:
     if api.org.uri("organizations", req.path_args["uuid"]) != api.org.organization["uri"]:
         raise not_found()
-    api.require_admin(req.principal)
+    if not req.principal.is_admin:
+        raise permission_denied("You do not have permission")
     body = req.json()
     email = body.get("email")
     if not isinstance(email, str):
