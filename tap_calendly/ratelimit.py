@@ -83,6 +83,7 @@ class RateLimiter:
         self._remaining: int | None = None
         self._window_end: float | None = None
         self._in_flight = 0
+        self._blocked_until: float | None = None
         self._seen_response = False
         self._reset_margin = reset_margin
         self.stats = LimiterStats()
@@ -96,6 +97,12 @@ class RateLimiter:
             self._remaining = self._limit
             self._window_end = None
         waits: list[float] = []
+        if self._blocked_until is not None:
+            # A 429 blocks until its reset even if later answers look permissive.
+            if now < self._blocked_until:
+                waits.append(self._blocked_until - now)
+            else:
+                self._blocked_until = None
         if self._remaining is None:
             # Budget unknown before the first response: one request at a time until
             # the server tells us the numbers. A server that sends no rate-limit
@@ -155,6 +162,8 @@ class RateLimiter:
                 self._remaining = remaining
             if reset is not None:
                 self._window_end = self._clock() + reset + self._reset_margin
+                if status == 429:
+                    self._blocked_until = max(self._blocked_until or 0.0, self._window_end)
 
     # -- introspection (tests, logs) -------------------------------------------------
 

@@ -317,6 +317,12 @@ class TapCalendly(Tap):
             ]
         return list(dict.fromkeys(self._members))
 
+    def server_now(self) -> datetime:
+        """The server's latest clock reading (its ``Date`` header), else the owner's."""
+        latest = self.transport.last_server_date
+        owner = self.owner()
+        return max(latest, owner.server_now) if latest else owner.server_now
+
     def owner_filter(self) -> dict[str, str]:
         """The list filter for the configured scope."""
         owner = self.owner()

@@ -117,13 +117,16 @@ class Transport:
         self.timeout = timeout
         self.max_retries = max_retries
         self.user_agent = user_agent
-        self._sleep = sleep
+        #: Backoff sleep (public so tests can make it instant).
+        self.sleep = sleep
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._lock = threading.Lock()
         self.requests_by_stream: Counter[str] = Counter()
         self.retries_by_stream: Counter[str] = Counter()
         self.first_server_date: datetime | None = None
+        self.last_server_date: datetime | None = None
+        self._last_date_header = ""
         self._rng = random.Random()
 
     @staticmethod
@@ -142,10 +145,9 @@ class Transport:
         return base * (0.5 + self._rng.random() / 2)
 
     def _note_date(self, response: requests.Response) -> None:
-        if self.first_server_date is not None:
-            return
+        """Track the server's clock (``Date``): windows must not start in its past."""
         raw = response.headers.get("Date")
-        if not raw:
+        if not raw or raw == self._last_date_header:
             return
         try:
             parsed = parsedate_to_datetime(raw)
@@ -153,9 +155,13 @@ class Transport:
             return
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
         with self._lock:
+            self._last_date_header = raw
             if self.first_server_date is None:
-                self.first_server_date = parsed.astimezone(UTC)
+                self.first_server_date = parsed
+            if self.last_server_date is None or parsed > self.last_server_date:
+                self.last_server_date = parsed
 
     def total_requests(self) -> int:
         with self._lock:
@@ -212,7 +218,7 @@ class Transport:
                     self.max_retries,
                     wait,
                 )
-                self._sleep(wait)
+                self.sleep(wait)
                 continue
             self.limiter.release(response.headers, response.status_code)
             with self._lock:
@@ -246,7 +252,7 @@ class Transport:
                     self.max_retries,
                     wait,
                 )
-                self._sleep(wait)
+                self.sleep(wait)
                 continue
             if status == 401:
                 if not refreshed and self.tokens.refresh(token):

@@ -21,7 +21,6 @@ from tap_calendly.streams.schema import (
     datetime_,
     integer,
     key_string,
-    number,
     obj,
     record,
     string,
@@ -58,7 +57,7 @@ class _WindowedChild(ChildStream):
     def windows(self) -> list[tuple[str, str]]:
         horizon = float(self.config.get("availability_horizon_days", 14))
         spans = availability_windows(
-            self.tap.owner().server_now,
+            self.tap.server_now(),
             horizon_days=horizon,
             max_window_days=self.max_window_days,
         )
@@ -102,7 +101,7 @@ class UserBusyTimesStream(_WindowedChild):
 
     def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
         user = str(context["user_uri"])
-        observed = format_api_time(self.tap.owner().server_now)
+        observed = format_api_time(self.tap.server_now())
         rows: dict[str, Record] = {}
         for row in self.window_records(context):
             key = busy_time_id(user, row)
@@ -146,7 +145,7 @@ class EventTypeAvailableTimesStream(_WindowedChild):
         if not context.get("active"):
             return []
         owner = str(context["event_type_uri"])
-        observed = format_api_time(self.tap.owner().server_now)
+        observed = format_api_time(self.tap.server_now())
         rows: dict[str, Record] = {}
         for row in self.window_records(context):
             rows.setdefault(
@@ -186,7 +185,7 @@ class UserAvailabilitySchedulesStream(ChildStream):
         return {"user": context["user_uri"]}
 
     def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
-        observed = format_api_time(self.tap.owner().server_now)
+        observed = format_api_time(self.tap.server_now())
         return [{**row, "observed_at": observed} for row in self.request_records(dict(context))]
 
 
@@ -195,5 +194,4 @@ __all__ = [
     "UserAvailabilitySchedulesStream",
     "UserBusyTimesStream",
     "busy_time_id",
-    "number",
 ]
