@@ -47,18 +47,20 @@ def _equals(field: str, value: Any) -> Predicate | None:
     return check
 
 
-def events_of_user(api: Api, user: str) -> Iterable[Record]:
-    return (
-        e
-        for e in api.org.records("scheduled_events")
-        if any(m.get("user") == user for m in e.get("event_memberships", ()))
-    )
+def _member_users(event: Record) -> Iterable[str]:
+    return {m["user"] for m in event.get("event_memberships", ()) if m.get("user")}
 
 
 def user_events_view(api: Api, user: str, spec: SortSpec) -> SortedView:
-    return api.indexes.view(
-        "scheduled_events", ("user", user), spec, lambda: events_of_user(api, user)
+    """Events where ``user`` is in ``event_memberships``, sorted by ``spec``."""
+    views = api.indexes.partitioned(
+        "scheduled_events",
+        "member",
+        spec,
+        lambda: api.org.records("scheduled_events"),
+        _member_users,
     )
+    return views.get(user) or SortedView(spec, ())
 
 
 def list_scheduled_events(api: Api, req: ApiRequest) -> ApiResponse:

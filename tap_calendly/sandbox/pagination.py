@@ -227,6 +227,7 @@ class IndexCache:
         self._lock = threading.Lock()
         self._generation: dict[str, int] = {}
         self._views: dict[tuple[Any, ...], tuple[tuple[int, int], SortedView]] = {}
+        self._partitions: dict[tuple[Any, ...], tuple[tuple[int, int], dict[str, SortedView]]] = {}
 
     def invalidate(self, collection: str | None = None) -> None:
         with self._lock:
@@ -258,6 +259,37 @@ class IndexCache:
         with self._lock:
             self._views[cache_key] = (fingerprint, view)
         return view
+
+    def partitioned(
+        self,
+        collection: str,
+        name: str,
+        spec: SortSpec,
+        records: Callable[[], Iterable[Record]],
+        keys_of: Callable[[Record], Iterable[str]],
+    ) -> dict[str, SortedView]:
+        """Views of one collection split by a key (e.g. per member user), built in one pass.
+
+        Serving per-user listings for every user then costs one scan of the collection,
+        not one per user. Callers hold ``org.lock``.
+        """
+        fingerprint = (
+            self._generation.get(collection, 0),
+            len(self.org.collections[collection]),
+        )
+        cache_key = (collection, ("partition", name), spec)
+        with self._lock:
+            hit = self._partitions.get(cache_key)
+        if hit is not None and hit[0] == fingerprint:
+            return hit[1]
+        groups: dict[str, list[Record]] = {}
+        for record in records():
+            for key in keys_of(record):
+                groups.setdefault(key, []).append(record)
+        views = {key: SortedView(spec, members) for key, members in groups.items()}
+        with self._lock:
+            self._partitions[cache_key] = (fingerprint, views)
+        return views
 
     def check(self, view: SortedView, records: list[Record], collection: str) -> bool:
         """True if every record still sorts where the index put it; else drop the index."""
