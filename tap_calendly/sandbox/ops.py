@@ -26,6 +26,8 @@ from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts, parse_ts
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+_WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+
 #: Webhook events a subscription may name: the spec's three plus the newer no-show pair.
 WEBHOOK_EVENTS: tuple[str, ...] = (
     "invitee.created",
@@ -232,13 +234,14 @@ def book(
     routing_form_submission: str | None = None,
     event_uri: str | None = None,
     find_open_event: bool = True,
+    notify: bool = True,
 ) -> Record:
     """Book ``event_type_uri`` at ``start_time`` now; returns the new invitee.
 
     ``event_uri`` joins that (group) event. Otherwise, with ``find_open_event``, a group
     event type fills an existing event at the same start time while seats remain (a scan
     of all events); else a new event is created with the event type's hosts. Notifies
-    ``invitee.created``.
+    ``invitee.created`` unless ``notify`` is false (a caller composing a larger change).
     """
     with org.lock:
         rng = rng or op_rng(org, "book", event_type_uri, format_ts(start_time))
@@ -289,7 +292,8 @@ def book(
             routing_form_submission=routing_form_submission,
         )
         event["updated_at"] = org.now_ts()
-    _notify_invitee(org, "invitee.created", invitee)
+    if notify:
+        _notify_invitee(org, "invitee.created", invitee)
     return invitee
 
 
@@ -321,17 +325,17 @@ def reschedule(
             old["email"],
             old["timezone"],
         )
-        with _Muted(org):
-            new = book(
-                org,
-                event_type_uri=old_event["event_type"],
-                start_time=new_start,
-                who=who,
-                rng=rng,
-                old_invitee=old["uri"],
-                routing_form_submission=old["routing_form_submission"],
-                find_open_event=find_open_event,
-            )
+        new = book(
+            org,
+            event_type_uri=old_event["event_type"],
+            start_time=new_start,
+            who=who,
+            rng=rng,
+            old_invitee=old["uri"],
+            routing_form_submission=old["routing_form_submission"],
+            find_open_event=find_open_event,
+            notify=False,
+        )
         new["first_name"] = old["first_name"]
         new["last_name"] = old["last_name"]
         new["questions_and_answers"] = copy.deepcopy(old["questions_and_answers"])
@@ -350,21 +354,6 @@ def reschedule(
     _notify_invitee(org, "invitee.canceled", old)
     _notify_invitee(org, "invitee.created", new)
     return new
-
-
-class _Muted:
-    """Suspend listeners while composing an op from other ops (notify once, at the end)."""
-
-    def __init__(self, org: SandboxOrg) -> None:
-        self.org = org
-        self.saved: list[Any] = []
-
-    def __enter__(self) -> None:
-        self.saved = list(self.org.listeners)
-        self.org.listeners.clear()
-
-    def __exit__(self, *exc: object) -> None:
-        self.org.listeners[:] = self.saved
 
 
 def mark_no_show(org: SandboxOrg, invitee_uri: str) -> Record:
@@ -493,7 +482,8 @@ def _name_from_local_part(local: str, rng: random.Random) -> tuple[str, str]:
 def accept_invitation(
     org: SandboxOrg, invitation_uri: str, *, rng: random.Random | None = None
 ) -> Record:
-    """The invitee joins: a new user and a ``user`` membership; returns the membership."""
+    """The invitee joins: a new user, a ``user`` membership and the default "Working
+    Hours" availability schedule every Calendly user starts with; returns the membership."""
     with org.lock:
         invitation = _get(org, "organization_invitations", invitation_uri)
         if invitation["status"] != "pending":
@@ -532,6 +522,30 @@ def accept_invitation(
             "created_at": now_ts,
         }
         org.put("organization_memberships", membership)
+        org.put(
+            "user_availability_schedules",
+            {
+                "uri": org.uri(
+                    "user_availability_schedules", _uuid(org, rng, "user_availability_schedules")
+                ),
+                "default": True,
+                "name": "Working Hours",
+                "user": user["uri"],
+                "timezone": tz,
+                "rules": [
+                    {
+                        "type": "wday",
+                        "wday": day,
+                        "intervals": (
+                            []
+                            if day in ("saturday", "sunday")
+                            else [{"from": "09:00", "to": "17:00"}]
+                        ),
+                    }
+                    for day in _WEEKDAYS
+                ],
+            },
+        )
         invitation["status"] = "accepted"
         invitation["user"] = user["uri"]
         invitation["updated_at"] = now_ts

@@ -285,6 +285,11 @@ def test_accept_invitation_adds_member(org: SandboxOrg, validator: RecordValidat
     assert invitation["user"] == user["uri"]
     assert validator.collection_errors("organization_memberships", membership) == []
     assert validator.collection_errors("users", user) == []
+    (schedule,) = [
+        s for s in org.records("user_availability_schedules") if s["user"] == user["uri"]
+    ]
+    assert schedule["default"] is True
+    assert validator.collection_errors("user_availability_schedules", schedule) == []
 
 
 def test_remove_membership(org: SandboxOrg) -> None:
