@@ -91,6 +91,9 @@ class _Generator:
         )
         self.org_uuid = org_uuid
         self.hosts: dict[str, _Host] = {}
+        #: Published routing forms, and the forms routing to each event type.
+        self.forms: list[Record] = []
+        self.routes: dict[str, list[Record]] = {}
 
     def ts_between(self, lo: datetime, hi: datetime) -> datetime:
         span = (hi - lo).total_seconds()
@@ -403,7 +406,6 @@ class _Generator:
         group = [et for et in types if et["kind"] == "group"] or solo
         adhoc = [et for et in types if et["type"] == "AdhocEventType"] or solo
         self.forms = [f for f in org.records("routing_forms") if f["status"] == "published"]
-        self.routes: dict[str, list[Record]] = {}
         for form in self.forms:
             for target in form_targets(org, form):
                 self.routes.setdefault(target, []).append(form)
