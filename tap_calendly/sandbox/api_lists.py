@@ -435,6 +435,11 @@ def list_activity_log(api: Api, req: ApiRequest) -> ApiResponse:
     by_time = SortSpec((("occurred_at", False),))
 
     def totals(_: list[Record]) -> dict[str, Any]:
+        memo_key = tuple(sorted(params.items()))
+        result: dict[str, Any] = api.indexes.memo("activity_log_entries", memo_key, count_matches)
+        return result
+
+    def count_matches() -> dict[str, Any]:
         timeline = view_for(by_time)
         lo, hi = timeline.bounds(lo_ts, hi_ts)
         table = api.org.collections["activity_log_entries"]

@@ -227,6 +227,7 @@ class IndexCache:
         self._lock = threading.Lock()
         self._generation: dict[str, int] = {}
         self._views: dict[tuple[Any, ...], tuple[tuple[int, int], SortedView]] = {}
+        self._memos: dict[tuple[Any, ...], tuple[tuple[int, int], Any]] = {}
         self._partitions: dict[tuple[Any, ...], tuple[tuple[int, int], dict[str, SortedView]]] = {}
 
     def invalidate(self, collection: str | None = None) -> None:
@@ -234,6 +235,24 @@ class IndexCache:
             names = [collection] if collection else list(self.org.collections)
             for name in names:
                 self._generation[name] = self._generation.get(name, 0) + 1
+
+    def fingerprint(self, collection: str) -> tuple[int, int]:
+        """Changes whenever the collection is known or seen to have changed."""
+        return (self._generation.get(collection, 0), len(self.org.collections[collection]))
+
+    def memo(self, collection: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from ``collection`` (e.g. a filtered total), cached until the
+        collection changes."""
+        full_key = ("memo", collection, key)
+        fingerprint = self.fingerprint(collection)
+        with self._lock:
+            hit = self._memos.get(full_key)
+        if hit is not None and hit[0] == fingerprint:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            self._memos[full_key] = (fingerprint, value)
+        return value
 
     def view(
         self,
@@ -246,10 +265,7 @@ class IndexCache:
 
         Callers hold ``org.lock`` so the build sees one consistent state.
         """
-        fingerprint = (
-            self._generation.get(collection, 0),
-            len(self.org.collections[collection]),
-        )
+        fingerprint = self.fingerprint(collection)
         cache_key = (collection, scope, spec)
         with self._lock:
             hit = self._views.get(cache_key)
@@ -273,10 +289,7 @@ class IndexCache:
         Serving per-user listings for every user then costs one scan of the collection,
         not one per user. Callers hold ``org.lock``.
         """
-        fingerprint = (
-            self._generation.get(collection, 0),
-            len(self.org.collections[collection]),
-        )
+        fingerprint = self.fingerprint(collection)
         cache_key = (collection, ("partition", name), spec)
         with self._lock:
             hit = self._partitions.get(cache_key)
