@@ -507,3 +507,27 @@ def test_op_error_never_carries_secrets() -> None:
     error = ops.OpError(409, "Already Exists", "Hook with this url already exists")
     assert str(error) == "409 Already Exists: Hook with this url already exists"
     assert error.details is None
+
+
+def test_decline_and_accept_need_a_pending_invitation(org: SandboxOrg) -> None:
+    invitation = ops.create_invitation(org, "someone.new@example.net")
+    org.clock.advance(timedelta(minutes=1))
+    ops.decline_invitation(org, invitation["uri"])
+    assert invitation["status"] == "declined"
+    assert invitation["updated_at"] == org.now_ts()
+    with _raises(400, "Invalid Argument"):
+        ops.accept_invitation(org, invitation["uri"])
+    with _raises(400, "Invalid Argument"):
+        ops.decline_invitation(org, invitation["uri"])
+    with _raises(404, "Resource Not Found"):
+        ops.accept_invitation(org, invitation["uri"] + "x")
+    again = ops.create_invitation(org, "someone.new@example.net")
+    assert again["status"] == "pending"
+
+
+def test_delete_invitee_data_drops_event_guests(org: SandboxOrg) -> None:
+    event = next(e for e in org.records("scheduled_events") if e["event_guests"])
+    guest = event["event_guests"][0]["email"]
+    ops.delete_invitee_data(org, [guest])
+    assert all(g["email"] != guest for g in event["event_guests"])
+    assert event["updated_at"] == org.now_ts()
