@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -124,6 +124,22 @@ class SortedView:
         self.spec = spec
         self.reverse = spec.all_desc
         self.keys: list[tuple[Any, ...]] = sorted(spec.physical(spec.raw_key(r)) for r in records)
+        self.uris: set[str] = {key[-1] for key in self.keys}
+
+    def add(self, records: Iterable[Record]) -> None:
+        """Insert records the view does not hold yet (a few: insort; many: re-sort)."""
+        fresh = [
+            self.spec.physical(self.spec.raw_key(r)) for r in records if r["uri"] not in self.uris
+        ]
+        if not fresh:
+            return
+        if len(fresh) * 20 > len(self.keys):
+            self.keys.extend(fresh)
+            self.keys.sort()
+        else:
+            for key in fresh:
+                insort(self.keys, key)
+        self.uris.update(key[-1] for key in fresh)
 
     def bounds(self, first_min: Any = None, first_max: Any = None) -> tuple[int, int]:
         """Physical index range whose first sort value is in [first_min, first_max)."""
@@ -214,21 +230,26 @@ def read_page(
 
 
 class IndexCache:
-    """Sorted views per (collection, scope, sort), rebuilt when their collection changes.
+    """Sorted views per (collection, scope, sort), kept in step with their collection.
 
     A collection counts as changed when the sandbox says so (:meth:`invalidate`, called after
-    every write endpoint and clock advance) or when its size changes (writes made directly
-    through ``ops``). In-place changes of a sort key are caught by :meth:`check` on the
-    records of each served page.
+    every write endpoint, clock advance and webhook-worthy change) or when its size changes
+    (writes made directly through ``ops``). A changed collection's views take in the records
+    they lack (a set difference and a few inserts, not a re-sort of 250k events); records
+    that vanished are skipped when read. A record whose sort key moved in place is caught by
+    :meth:`check` on each served page, which forces a full rebuild.
     """
 
     def __init__(self, org: SandboxOrg) -> None:
         self.org = org
         self._lock = threading.Lock()
         self._generation: dict[str, int] = {}
-        self._views: dict[tuple[Any, ...], tuple[tuple[int, int], SortedView]] = {}
+        self._epoch: dict[str, int] = {}
+        self._views: dict[tuple[Any, ...], tuple[tuple[int, int], int, SortedView]] = {}
         self._memos: dict[tuple[Any, ...], tuple[tuple[int, int], Any]] = {}
-        self._partitions: dict[tuple[Any, ...], tuple[tuple[int, int], dict[str, SortedView]]] = {}
+        self._partitions: dict[
+            tuple[Any, ...], tuple[tuple[int, int], int, dict[str, SortedView], set[str]]
+        ] = {}
 
     def invalidate(self, collection: str | None = None) -> None:
         with self._lock:
@@ -261,19 +282,24 @@ class IndexCache:
         spec: SortSpec,
         members: Callable[[], Iterable[Record]],
     ) -> SortedView:
-        """The cached view for this scope, built from ``members()`` when missing or stale.
+        """The view for this scope, built from ``members()`` or brought up to date.
 
         Callers hold ``org.lock`` so the build sees one consistent state.
         """
         fingerprint = self.fingerprint(collection)
+        epoch = self._epoch.get(collection, 0)
         cache_key = (collection, scope, spec)
         with self._lock:
             hit = self._views.get(cache_key)
-        if hit is not None and hit[0] == fingerprint:
-            return hit[1]
-        view = SortedView(spec, members())
+        if hit is not None and hit[0] == fingerprint and hit[1] == epoch:
+            return hit[2]
+        if hit is not None and hit[1] == epoch:
+            view = hit[2]
+            view.add(members())
+        else:
+            view = SortedView(spec, members())
         with self._lock:
-            self._views[cache_key] = (fingerprint, view)
+            self._views[cache_key] = (fingerprint, epoch, view)
         return view
 
     def partitioned(
@@ -290,29 +316,42 @@ class IndexCache:
         not one per user. Callers hold ``org.lock``.
         """
         fingerprint = self.fingerprint(collection)
+        epoch = self._epoch.get(collection, 0)
         cache_key = (collection, ("partition", name), spec)
         with self._lock:
             hit = self._partitions.get(cache_key)
-        if hit is not None and hit[0] == fingerprint:
-            return hit[1]
+        if hit is not None and hit[0] == fingerprint and hit[1] == epoch:
+            return hit[2]
+        if hit is not None and hit[1] == epoch:
+            views, seen = hit[2], hit[3]
+        else:
+            views, seen = {}, set()
         groups: dict[str, list[Record]] = {}
         for record in records():
+            if record["uri"] in seen:
+                continue
+            seen.add(record["uri"])
             for key in keys_of(record):
                 groups.setdefault(key, []).append(record)
-        views = {key: SortedView(spec, members) for key, members in groups.items()}
+        for key, members in groups.items():
+            if key in views:
+                views[key].add(members)
+            else:
+                views[key] = SortedView(spec, members)
         with self._lock:
-            self._partitions[cache_key] = (fingerprint, views)
+            self._partitions[cache_key] = (fingerprint, epoch, views, seen)
         return views
 
     def check(self, view: SortedView, records: list[Record], collection: str) -> bool:
-        """True if every record still sorts where the index put it; else drop the index."""
+        """True if every record still sorts where the index put it; else force a rebuild."""
         spec = view.spec
         keys = view.keys
         for record in records:
             key = spec.physical(spec.raw_key(record))
             i = bisect_left(keys, key)
             if i >= len(keys) or keys[i] != key:
-                self.invalidate(collection)
+                with self._lock:
+                    self._epoch[collection] = self._epoch.get(collection, 0) + 1
                 return False
         return True
 

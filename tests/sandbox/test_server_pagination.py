@@ -243,3 +243,20 @@ def test_walk_while_the_clock_mutator_runs(fresh_sandbox):
     still_there = before & set(sandbox.org.collections["scheduled_events"])
     assert still_there <= set(uris)
     assert sum(c["bookings"] for c in changes) > 0
+
+
+def test_in_place_sort_key_change_is_served_at_its_new_position(fresh_sandbox):
+    sandbox = fresh_sandbox
+    admin = session_for(sandbox.admin_token)
+    url = f"{sandbox.url}/scheduled_events"
+    params = {"organization": _org(sandbox), "count": 100}
+    first = admin.get(url, params=params).json()["collection"]  # builds the index
+    moved = first[0]
+    with sandbox.org.lock:
+        record = sandbox.org.collections["scheduled_events"][moved["uri"]]
+        record["start_time"] = "2099-01-01T00:00:00.000000Z"
+    again = admin.get(url, params=params).json()["collection"]
+    assert moved["uri"] not in {r["uri"] for r in again}
+    everything = walk(admin, url, params)
+    assert everything[-1]["uri"] == moved["uri"]
+    assert len(everything) == len({r["uri"] for r in everything})
