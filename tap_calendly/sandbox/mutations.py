@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -53,9 +54,13 @@ MIN_DAILY: dict[str, float] = {
 
 COUNT_KEYS: tuple[str, ...] = (
     *(k for k in RATES if k != "logins"),
+    "reconfirmations",
     "activity_log_entries",
     "busy_blocks",
 )
+
+#: Reconfirmation requests go out this long before an event (for event types asking for it).
+RECONFIRM_LEAD = timedelta(hours=24)
 
 _SAMPLE_TRIES = 400
 
@@ -389,18 +394,88 @@ class _Step:
                 self.counts["busy_blocks"] += 1
 
 
+class _Reconfirmations:
+    """Reconfirmation requests and replies over one ``advance`` call.
+
+    Events of reconfirming event types get a request 24 hours before they start (invitee
+    ``reconfirmation = {created_at, confirmed_at: null}``); most invitees confirm some hours
+    later. These change invitees of future events without canceling anything. One scan
+    of the events per call finds what falls due; steps then apply it in time order.
+    """
+
+    def __init__(self, org: SandboxOrg, start: datetime, end: datetime) -> None:
+        self.org = org
+        lo, hi = format_ts(start), format_ts(end + RECONFIRM_LEAD)
+        self.requests: list[tuple[str, str]] = []
+        self.pending: list[str] = []
+        types = org.collections["event_types"]
+        for event in org.collections["scheduled_events"].values():
+            if event["status"] != "active" or not lo < event["start_time"] <= hi:
+                continue
+            event_type = types.get(event["event_type"])
+            if event_type is None or not rec.traits(event_type).reconfirm:
+                continue
+            due = format_ts(parse_ts(event["start_time"]) - RECONFIRM_LEAD)
+            if due > lo:
+                self.requests.append((due, event["uri"]))
+            for invitee in org.children_of("event_invitees", event["uri"]):
+                reconfirmation = invitee["reconfirmation"]
+                if reconfirmation is not None and reconfirmation["confirmed_at"] is None:
+                    self.pending.append(invitee["uri"])
+        self.requests.sort()
+
+    def apply(self) -> int:
+        org, now_ts, changes = self.org, self.org.now_ts(), 0
+        while self.requests and self.requests[0][0] <= now_ts:
+            _, event_uri = self.requests.pop(0)
+            event = org.get("scheduled_events", event_uri)
+            if event is None or event["status"] != "active":
+                continue
+            for invitee in org.children_of("event_invitees", event_uri):
+                if invitee["status"] == "active" and invitee["reconfirmation"] is None:
+                    invitee["reconfirmation"] = {"created_at": now_ts, "confirmed_at": None}
+                    invitee["updated_at"] = now_ts
+                    self.pending.append(invitee["uri"])
+                    changes += 1
+        still: list[str] = []
+        for uri in self.pending:
+            waiting = org.get("event_invitees", uri)
+            crc = zlib.crc32(uri.encode())
+            if waiting is None or waiting["status"] != "active" or crc % 5 == 0:
+                continue
+            reconfirmation = waiting["reconfirmation"]
+            parent = org.get("scheduled_events", waiting["event"])
+            if reconfirmation is None or parent is None or parent["start_time"] <= now_ts:
+                continue
+            due = parse_ts(reconfirmation["created_at"]) + timedelta(hours=1 + crc % 20)
+            if format_ts(due) <= now_ts:
+                waiting["reconfirmation"] = {
+                    "created_at": reconfirmation["created_at"],
+                    "confirmed_at": now_ts,
+                }
+                waiting["updated_at"] = now_ts
+                changes += 1
+            else:
+                still.append(uri)
+        self.pending = still
+        return changes
+
+
 def advance(org: SandboxOrg, delta: timedelta) -> dict[str, int]:
     """Move the clock forward by ``delta`` in steps of at most an hour, applying changes
     at each step; returns how many changes of each kind were made."""
     if delta < timedelta(0):
         raise ValueError("the sandbox clock only moves forward")
     totals: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
+    with org.lock:
+        reconfirmations = _Reconfirmations(org, org.now(), org.now() + delta)
     remaining = delta
     while remaining > timedelta(0):
         step = min(STEP, remaining)
         with org.lock:
             org.clock.advance(step)
             counts = _Step(org, step / timedelta(hours=1)).run()
+            counts["reconfirmations"] = reconfirmations.apply()
         for key, value in counts.items():
             totals[key] += value
         remaining -= step

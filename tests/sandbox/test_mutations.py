@@ -189,3 +189,24 @@ def test_membership_churn_over_weeks() -> None:
     roles = Counter(m["role"] for m in org.collections["organization_memberships"].values())
     assert roles["owner"] == 1
     assert roles["user"] >= 1
+
+
+def test_reconfirmations_requested_a_day_ahead_then_confirmed(run) -> None:
+    before, org, days, _ = run
+    assert sum(d["reconfirmations"] for d in days) > 0
+    requested = confirmed = 0
+    for uri, invitee in org.collections["event_invitees"].items():
+        mark = invitee["reconfirmation"]
+        old = before["event_invitees"].get(uri)
+        if mark is None or old is None or old["reconfirmation"] == mark:
+            continue
+        start = parse_ts(org.collections["scheduled_events"][invitee["event"]]["start_time"])
+        asked = parse_ts(mark["created_at"])
+        if old["reconfirmation"] is None:
+            requested += 1
+            assert start - timedelta(hours=25) < asked <= start - timedelta(hours=23)
+        if mark["confirmed_at"] is not None:
+            confirmed += 1
+            assert asked < parse_ts(mark["confirmed_at"]) < start
+        assert invitee["updated_at"] > old["updated_at"]
+    assert requested + confirmed > 0
