@@ -94,6 +94,8 @@ class _Generator:
         #: Published routing forms, and the forms routing to each event type.
         self.forms: list[Record] = []
         self.routes: dict[str, list[Record]] = {}
+        #: People who book more than once.
+        self.regulars: list[rec.Persona] = []
 
     def ts_between(self, lo: datetime, hi: datetime) -> datetime:
         span = (hi - lo).total_seconds()
@@ -497,7 +499,13 @@ class _Generator:
 
     def invitee(self, event: Record, event_type: Record, booked: datetime) -> Record:
         rng, org = self.rng, self.org
-        who = rec.persona(rng)
+        # Some people book again (same e-mail across events), as real customers do.
+        if self.regulars and rng.random() < 0.12:
+            who = rng.choice(self.regulars)
+        else:
+            who = rec.persona(rng)
+            if len(self.regulars) < 300 and rng.random() < 0.2:
+                self.regulars.append(who)
         uuid = rec.new_uuid(rng)
         submission_uri = None
         forms = self.routes.get(event_type["uri"])

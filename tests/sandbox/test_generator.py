@@ -240,3 +240,9 @@ def test_output_does_not_depend_on_hash_randomisation() -> None:
     }
     assert len(digests) == 1
     assert len(digests.pop()) == 64
+
+
+def test_some_people_book_more_than_once(org: SandboxOrg) -> None:
+    emails = Counter(i["email"] for i in org.collections["event_invitees"].values())
+    repeat = [e for e, n in emails.items() if n > 2]
+    assert len(repeat) > 10
