@@ -87,7 +87,7 @@ def test_serve_writes_ready_file(tmp_path):
         text=True,
     )
     try:
-        for _ in range(200):
+        for _ in range(600):  # up to 30 s on a busy machine
             if ready.exists() and ready.stat().st_size:
                 break
             time.sleep(0.05)

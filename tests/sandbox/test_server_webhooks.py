@@ -18,8 +18,8 @@ KEY = "whsec-test-key"
 
 
 class Receiver:
-    """A loopback webhook endpoint that records what it gets; fails the first
-    ``fail_first`` requests with 500."""
+    """A loopback webhook endpoint that records what it gets; answers 500 to the first
+    ``fail_first`` deliveries of each distinct body."""
 
     def __init__(self, fail_first=0):
         self.received = []
@@ -30,7 +30,8 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append((dict(self.headers), body))
-                status = 500 if len(outer.received) <= outer.fail_first else 200
+                seen = sum(1 for _, b in outer.received if b == body)
+                status = 500 if seen <= outer.fail_first else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -137,8 +138,10 @@ def test_failed_delivery_is_retried(fresh_sandbox):
         _cancel_future_event(sb)
         assert sb.wait_for_webhooks()
         deliveries = [d for d in sb.webhook_deliveries() if d.url == flaky.url]
-        assert deliveries[0].attempts[:3] == ["500", "500", "200"]
-        assert deliveries[0].delivered
+        assert deliveries
+        for delivery in deliveries:
+            assert delivery.attempts == ["500", "500", "200"]
+            assert delivery.delivered
     finally:
         flaky.close()
 
