@@ -89,15 +89,46 @@ def settings_from_about(about: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+def replace_settings_block(text: str, plugin: str, settings_yaml: str) -> str:
+    """meltano.yml text with ``plugin``'s ``settings:`` block replaced (rest untouched)."""
+    lines = text.splitlines(keepends=True)
+    start = next(
+        (i for i, line in enumerate(lines) if line.rstrip() == f"  - name: {plugin}"), None
+    )
+    if start is None:
+        raise ValueError(f"plugin {plugin!r} not found in meltano.yml")
+    begin = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("    settings:"))
+    end = begin + 1
+    while end < len(lines) and (
+        lines[end].startswith(("    - ", "      ")) or not lines[end].strip()
+    ):
+        end += 1
+    block = "".join("    " + line + "\n" for line in settings_yaml.splitlines())
+    return "".join(lines[:begin]) + block + "".join(lines[end:])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m tap_calendly.demo.meltano_settings EXECUTABLE", file=sys.stderr)
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] != "--update"):
+        print(
+            "usage: python -m tap_calendly.demo.meltano_settings EXECUTABLE "
+            "[--update PLUGIN_NAME]  (--update rewrites ./meltano.yml)",
+            file=sys.stderr,
+        )
         return 2
-    import yaml
+    import yaml  # a dev-only dependency (pyyaml), needed only here
 
     settings = settings_from_about(read_about(args[0]))
-    print(yaml.safe_dump({"settings": settings}, sort_keys=False, width=100), end="")
+    rendered = yaml.safe_dump({"settings": settings}, sort_keys=False, width=100)
+    if len(args) == 1:
+        print(rendered, end="")
+        return 0
+    path = Path("meltano.yml")
+    path.write_text(
+        replace_settings_block(path.read_text(encoding="utf-8"), args[2], rendered),
+        encoding="utf-8",
+    )
+    print(f"updated {len(settings)} settings of {args[2]} in {path}")
     return 0
 
 
