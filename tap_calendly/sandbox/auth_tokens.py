@@ -122,6 +122,13 @@ class TokenStore:
         ):
             raise OAuthError(401, "invalid_client", "Client authentication failed.")
 
+    def revoke(self, token: str) -> None:
+        """Revoke an access or refresh token (unknown tokens are ignored, per RFC 7009)."""
+        with self._lock:
+            self._access.pop(token, None)
+            if self._refresh.pop(token, None) is not None:
+                self._used_refresh.add(token)
+
     def grant(self, form: dict[str, str]) -> dict[str, Any]:
         """Handle one token request (client already checked); return the token response."""
         grant_type = form.get("grant_type")

@@ -311,10 +311,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             answer = {"code": code, **({"state": params["state"]} if "state" in params else {})}
             self._send(302, None, {"Location": f"{params['redirect_uri']}?{urlencode(answer)}"})
             return
-        if method != "POST" or path != "/oauth/token":
+        if method != "POST" or path not in ("/oauth/token", "/oauth/revoke"):
             self._send_error(not_found())
             return
-        app.count("POST /oauth/token")
+        app.count(f"POST {path}")
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
         auth = self.headers.get("Authorization", "")
@@ -326,6 +326,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             client_id, _, client_secret = decoded.partition(":")
         try:
             tokens.check_client(client_id, client_secret)
+            if path == "/oauth/revoke":
+                tokens.revoke(form.get("token", ""))
+                self._send(200, orjson.dumps({}))
+                return
             result = tokens.grant(form)
         except OAuthError as error:
             self._send(error.status, orjson.dumps(error.body()), {"Cache-Control": "no-store"})

@@ -129,3 +129,17 @@ def test_access_token_expires_on_the_simulated_clock(fresh_sandbox):
     }
     # Personal access tokens do not expire.
     assert session_for(sandbox.admin_token).get(f"{sandbox.url}/users/me").status_code == 200
+
+
+def test_revoked_tokens_stop_working(sandbox):
+    refresh = sandbox.issue_refresh_token()
+    token = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": refresh}).json()
+    session = session_for(token["access_token"])
+    assert session.get(f"{sandbox.url}/users/me").status_code == 200
+    revoke_url = sandbox.url + "/oauth/revoke"
+    auth = (sandbox.oauth_client_id, sandbox.oauth_client_secret)
+    for value in (token["access_token"], token["refresh_token"]):
+        assert requests.post(revoke_url, data={"token": value}, auth=auth, timeout=5).ok
+    assert session.get(f"{sandbox.url}/users/me").status_code == 401
+    reuse = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    assert _token(sandbox, reuse).json()["error"] == "invalid_grant"
