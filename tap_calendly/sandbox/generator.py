@@ -9,6 +9,7 @@ late no-shows, group events with many invitees, non-ASCII names and odd time zon
 
 from __future__ import annotations
 
+import gc
 import random
 import zlib
 from dataclasses import dataclass
@@ -839,4 +840,12 @@ def generate_org(seed: int, scale: str, base_url: str, now: datetime) -> Sandbox
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    return _Generator(seed, SCALES[scale], base_url, now).run()
+    # The records hold no reference cycles; pausing the cyclic GC while allocating
+    # millions of dicts saves about a quarter of the time.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Generator(seed, SCALES[scale], base_url, now).run()
+    finally:
+        if was_enabled:
+            gc.enable()
