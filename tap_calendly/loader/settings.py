@@ -49,8 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "batch_size_bytes",
         "integer",
-        128 * 1024 * 1024,
-        "Commit after this many bytes of RECORD messages are pending.",
+        64 * 1024 * 1024,
+        "Commit after this many bytes of RECORD messages are pending (bounds memory).",
     ),
     Setting(
         "batch_wait_limit_seconds",
@@ -84,7 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "memory_limit",
         "string",
-        "256MB",
+        "192MB",
         "DuckDB memory_limit for the load; DuckDB spills to temp files beyond it.",
     ),
     Setting("threads", "integer", None, "DuckDB worker threads (default: all cores)."),
@@ -107,12 +107,12 @@ class LoaderConfig:
     database: str = "calendly.duckdb"
     schema: str = "calendly"
     batch_size_rows: int = 100_000
-    batch_size_bytes: int = 128 * 1024 * 1024
+    batch_size_bytes: int = 64 * 1024 * 1024
     batch_wait_limit_seconds: float | None = None
     load_method: str = "upsert"
     add_record_metadata: bool = False
     hard_delete: bool = False
-    memory_limit: str = "256MB"
+    memory_limit: str = "192MB"
     threads: int | None = None
     temp_dir: str | None = None
 

@@ -65,8 +65,13 @@ def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.
     except (duckdb.Error, OSError) as exc:
         raise LoaderError(f"cannot open DuckDB database {database}: {exc}") from None
     try:
+        # stdout carries STATE messages: DuckDB's progress bar must never write there
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"SET memory_limit = {literal(memory_limit)}")
+        # Row order comes from read_json's ordinality, never from physical order; letting
+        # DuckDB drop order lets inserts and scans run in bounded memory.
+        con.execute("SET preserve_insertion_order = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
     except duckdb.Error as exc:
@@ -211,7 +216,7 @@ class Warehouse:
     def _load_one(self, batch: Batch, now: datetime) -> None:
         table_cols = self.table_columns(batch.table)
         self._stage(batch)
-        version_count = self._validate(batch)
+        version_count, repeated_keys = self._validate(batch)
         if version_count and TABLE_VERSION not in table_cols:
             self.con.execute(
                 f"ALTER TABLE {self.qualified(batch.table)} ADD COLUMN {TABLE_VERSION} BIGINT"
@@ -252,6 +257,12 @@ class Warehouse:
             )
             return
         partition = ", ".join(quote(k) for k in batch.keys)
+        source = "temp.__stg"
+        if repeated_keys:  # the last occurrence in the batch wins
+            source = (
+                f"(SELECT * FROM temp.__stg QUALIFY row_number() OVER "
+                f"(PARTITION BY {partition} ORDER BY __ord DESC) = 1)"
+            )
         on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in batch.keys)
         updates = ", ".join(f"{quote(n)} = {values[n]}" for n in names if n not in batch.keys)
         clauses = []
@@ -263,8 +274,7 @@ class Warehouse:
             f"WHEN NOT MATCHED{not_deleted} THEN INSERT ({insert_cols}) VALUES ({insert_vals})"
         )
         self.con.execute(
-            f"MERGE INTO {target} AS t USING (SELECT * FROM temp.__stg QUALIFY row_number() OVER "
-            f"(PARTITION BY {partition} ORDER BY __ord DESC) = 1) AS s ON {on} "
+            f"MERGE INTO {target} AS t USING {source} AS s ON {on} "
             + " ".join(c for c in clauses if c)
         )
 
@@ -307,8 +317,12 @@ class Warehouse:
         except duckdb.Error as exc:
             raise self._locate(batch, exc) from None
 
-    def _validate(self, batch: Batch) -> int:
-        """Reject records missing a key or holding a non-integer in an integer column."""
+    def _validate(self, batch: Batch) -> tuple[int, bool]:
+        """Reject records missing a key or holding a non-integer in an integer column.
+
+        Returns how many records carry a table version, and whether keys repeat in the
+        batch (only then is the last-one-wins dedupe worth its full-width sort).
+        """
         checks: list[tuple[str, str]] = []
         for key in batch.keys:
             checks.append(
@@ -328,11 +342,15 @@ class Warehouse:
                     )
                 )
         parts = [f"min(__ord) FILTER (WHERE {cond})" for _, cond in checks]
+        distinct = "count(*)"
+        if batch.keys:
+            distinct = f"count(DISTINCT ({', '.join(quote(k) for k in batch.keys)}, 0))"
         row = self.con.execute(
-            f"SELECT {', '.join([*parts, 'count(__version)'])} FROM temp.__stg"
+            f"SELECT {', '.join([*parts, 'count(__version)', f'count(*) - {distinct}'])} "
+            "FROM temp.__stg"
         ).fetchone()
         assert row is not None
-        failures = [(ord_, checks[i][0]) for i, ord_ in enumerate(row[:-1]) if ord_ is not None]
+        failures = [(ord_, checks[i][0]) for i, ord_ in enumerate(row[:-2]) if ord_ is not None]
         if failures:
             ord_, message = min(failures)
             raise LoaderError(
@@ -340,7 +358,7 @@ class Warehouse:
                 line=batch.lines[ord_ - 1],
                 stream=batch.stream,
             )
-        return int(row[-1])
+        return int(row[-2]), int(row[-1]) > 0
 
     def _locate(self, batch: Batch, exc: duckdb.Error) -> LoaderError:
         """DuckDB rejected the spool: find the exact bad line with a cheap Python pass."""

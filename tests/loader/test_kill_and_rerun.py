@@ -30,9 +30,12 @@ def _table(database: Path) -> list[tuple]:
 
 def _config(tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.json"
-    path.write_text(
-        json.dumps({"database": str(tmp_path / f"{name}.duckdb"), "batch_size_rows": 3000})
-    )
+    settings = {
+        "database": str(tmp_path / f"{name}.duckdb"),
+        "batch_size_rows": 3000,
+        "temp_dir": str(tmp_path),  # a killed run leaves its spool directory behind
+    }
+    path.write_text(json.dumps(settings))
     return path
 
 

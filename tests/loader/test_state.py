@@ -91,3 +91,10 @@ def test_batch_wait_limit_commits_quiet_streams(tmp_path: Path) -> None:
     """With a zero-ish age limit, each message arrival commits what is pending first."""
     result = run_target(tmp_path, _messages(), batch_wait_limit_seconds=1e-9)
     assert [s["upto"] for s in result.states] == [2, 4, 5, 6, 8, 10]
+
+
+def test_duckdb_never_writes_a_progress_bar_to_stdout(tmp_path: Path) -> None:
+    """stdout is the STATE channel; DuckDB prints a progress bar there for queries over 2 s."""
+    with Loader(LoaderConfig(database=str(tmp_path / "p.duckdb")), io.StringIO()) as loader:
+        row = loader.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert row == (False,)
