@@ -92,7 +92,9 @@ class CalendlyStream(RESTStream[str | None]):
     """A Calendly list endpoint: ``{collection, pagination}`` pages of ``count`` rows."""
 
     primary_keys: ClassVar[tuple[str, ...]] = ("uri",)
-    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    #: Records are JSON from orjson already (no Decimal/datetime objects) and schemas
+    #: allow additional properties: conformance would only cost CPU.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     _LOG_REQUEST_METRICS = False
 
     #: Rows per page (``count``); the activity log allows 1000.
@@ -241,9 +243,11 @@ class CalendlyStream(RESTStream[str | None]):
             self.warn_once(f"skipped: not found ({exc.where})")
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
+        self.tap.parents_syncing += 1
         try:
             yield from self.request_records(context)
         finally:
+            self.tap.parents_syncing -= 1
             for child in self.child_streams:
                 self.tap.fanout.discard(child.name)
         if not self.parent_stream_type:
@@ -315,6 +319,16 @@ class ChildStream(CalendlyStream):
 
     def get_sync_timer(self) -> metrics.Timer:
         return _QuietTimer(metrics.Metric.SYNC_DURATION, {metrics.Tag.STREAM: self.name})
+
+    def _write_state_message(self) -> None:
+        """No STATE per parent while the parent syncs (one per event otherwise).
+
+        The child's bookmark lives in the shared tap state, so the parent's own STATE
+        messages carry it; at finalization (no parent syncing) it is written as usual.
+        """
+        if self.tap.parents_syncing:
+            return
+        super()._write_state_message()
 
     def flush_counter(self) -> None:
         if self._counter is not None:

@@ -30,6 +30,7 @@ from tap_calendly.auth import (
 )
 from tap_calendly.errors import CalendlyUserError
 from tap_calendly.fanout import FanOut
+from tap_calendly.output import CalendlySingerWriter
 from tap_calendly.ratelimit import RateLimiter
 from tap_calendly.streams import STREAM_TYPES
 from tap_calendly.transport import Transport, payload
@@ -56,6 +57,7 @@ class TapCalendly(Tap):
     """Singer tap for the Calendly API v2."""
 
     name = "tap-calendly"
+    message_writer_class = CalendlySingerWriter
 
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         PluginCapabilities.ABOUT,
@@ -184,6 +186,8 @@ class TapCalendly(Tap):
         self._owner: Owner | None = None
         self._owner_lock = threading.Lock()
         self._members: list[str] | None = None
+        #: Number of parent streams currently emitting records (see ChildStream).
+        self.parents_syncing = 0
         if kwargs.get("validate_config", True):
             self.check_auth_settings()
 
