@@ -7,10 +7,11 @@ minus those busy times (FACTS.md sections 2.10-2.12).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tap_calendly.sandbox import data_records
 from tap_calendly.sandbox.api_context import Api, ApiRequest, ApiResponse, parse_time_param, respond
 from tap_calendly.sandbox.api_errors import invalid_argument
 from tap_calendly.sandbox.api_lists import user_events_view
@@ -109,16 +110,17 @@ def _intervals(schedule: Record, day: date) -> list[dict[str, str]]:
     return []
 
 
-def available_slots(
-    api: Api, event_type: Record, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """Open slots of ``event_type`` in [start, end), stepping by its duration."""
-    owner = (event_type.get("profile") or {}).get("owner")
-    if not event_type.get("active") or not owner:
-        return []
-    schedule = _default_schedule(api, owner)
+def _host_slots(
+    api: Api,
+    event_type: Record,
+    host: str,
+    start: datetime,
+    end: datetime,
+) -> dict[datetime, datetime]:
+    """One host's open slot starts (UTC) in [start, end) -> the slot's local start."""
+    schedule = _default_schedule(api, host)
     if schedule is None:
-        return []
+        return {}
     try:
         zone = ZoneInfo(schedule.get("timezone") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -126,17 +128,16 @@ def available_slots(
     step = timedelta(minutes=int(event_type.get("duration") or 30))
     busy = [
         (parse_ts(b["start_time"]), parse_ts(b["end_time"]))
-        for b in busy_times(api, owner, start - timedelta(days=1), end + timedelta(days=1))
+        for b in busy_times(api, host, start - timedelta(days=1), end + timedelta(days=1))
     ]
     now = api.org.now()
-    slots: list[dict[str, Any]] = []
+    slots: dict[datetime, datetime] = {}
     day = start.astimezone(zone).date() - timedelta(days=1)
     last_day = end.astimezone(zone).date()
     while day <= last_day:
         for interval in _intervals(schedule, day):
-            begin_clock = _clock(interval["from"]) or time(0)
+            begin = datetime.combine(day, _clock(interval["from"]) or time(0), zone)
             finish_clock = _clock(interval["to"])
-            begin = datetime.combine(day, begin_clock, zone)
             finish = (
                 datetime.combine(day + timedelta(days=1), time(0), zone)
                 if finish_clock is None
@@ -144,29 +145,59 @@ def available_slots(
             )
             slot = begin
             while slot + step <= finish:
-                slot_utc = slot.astimezone(ZoneInfo("UTC"))
+                slot_utc = slot.astimezone(UTC)
                 slot_end = slot_utc + step
                 if (
                     start <= slot_utc < end
                     and slot_utc >= now
                     and not any(b0 < slot_end and b1 > slot_utc for b0, b1 in busy)
                 ):
-                    local = slot.isoformat()
-                    slots.append(
-                        {
-                            "status": "available",
-                            "invitees_remaining": 1,
-                            "start_time": format_ts(slot_utc),
-                            "scheduling_url": (
-                                f"{event_type['scheduling_url']}/{local}"
-                                f"?month={day:%Y-%m}&date={day.isoformat()}"
-                            ),
-                        }
-                    )
+                    slots[slot_utc] = slot
                 slot += step
         day += timedelta(days=1)
-    slots.sort(key=lambda s: str(s["start_time"]))
     return slots
+
+
+def available_slots(
+    api: Api, event_type: Record, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Open slots of ``event_type`` in [start, end), stepping by its duration.
+
+    A user-owned type uses its owner's default schedule and busy times. A team type
+    (profile type ``Team``) uses its hosts: round robin offers a slot when any host is
+    free, collective only when all are.
+    """
+    profile = event_type.get("profile") or {}
+    if not event_type.get("active") or not profile.get("owner"):
+        return []
+    if profile.get("type") == "Team":
+        hosts = [h["uri"] for h in data_records.team_hosts(api.org, event_type)]
+    else:
+        hosts = [profile["owner"]]
+    per_host = [_host_slots(api, event_type, host, start, end) for host in hosts]
+    if not per_host:
+        return []
+    merged = dict(per_host[0])
+    for other in per_host[1:]:
+        if event_type.get("pooling_type") == "collective":
+            merged = {k: v for k, v in merged.items() if k in other}
+        else:
+            merged = {**other, **merged}
+    out: list[dict[str, Any]] = []
+    for slot_utc in sorted(merged):
+        local = merged[slot_utc]
+        out.append(
+            {
+                "status": "available",
+                "invitees_remaining": 1,
+                "start_time": format_ts(slot_utc),
+                "scheduling_url": (
+                    f"{event_type['scheduling_url']}/{local.isoformat()}"
+                    f"?month={local:%Y-%m}&date={local.date().isoformat()}"
+                ),
+            }
+        )
+    return out
 
 
 def list_available_times(api: Api, req: ApiRequest) -> ApiResponse:

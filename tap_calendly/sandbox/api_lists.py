@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from tap_calendly.sandbox import data_records
 from tap_calendly.sandbox.api_context import (
     Api,
     ApiRequest,
@@ -164,6 +165,14 @@ def list_event_invitees(api: Api, req: ApiRequest) -> ApiResponse:
     )
 
 
+def _hosted_by(api: Api, event_type: Record, user: str) -> bool:
+    """A user's event types: the ones they own and the team ones they host."""
+    profile = event_type.get("profile") or {}
+    if profile.get("type") == "Team":
+        return any(h["uri"] == user for h in data_records.team_hosts(api.org, event_type))
+    return bool(profile.get("owner") == user)
+
+
 def list_event_types(api: Api, req: ApiRequest) -> ApiResponse:
     endpoint = "event_types"
     params, token = api.effective_params(
@@ -182,7 +191,7 @@ def list_event_types(api: Api, req: ApiRequest) -> ApiResponse:
     def members() -> Iterable[Record]:
         records = api.org.records("event_types")
         if user:
-            return (r for r in records if (r.get("profile") or {}).get("owner") == user)
+            return (r for r in records if _hosted_by(api, r, user))
         return records
 
     return api.page(

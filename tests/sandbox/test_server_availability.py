@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tap_calendly.sandbox import server
 from tap_calendly.sandbox.store import format_ts
 
@@ -88,3 +90,37 @@ def test_latency_and_jitter_sleep_in_the_handler(tiny, monkeypatch):
     assert len(slept) == 5
     assert all(0.040 <= s <= 0.050 for s in slept)
     assert len(set(slept)) > 1
+
+
+@pytest.mark.parametrize(("pooling", "expected"), [("round_robin", 9), ("collective", 0)])
+def test_team_event_types_pool_their_hosts(tiny, pooling, expected):
+    # Both tiny users host the team type; only MEMBER has a schedule, so round robin
+    # offers MEMBER's slots and collective (everyone free) offers none.
+    uri = f"{tiny.url}/event_types/TEAM-{pooling}"
+    tiny.org.put(
+        "event_types",
+        {
+            "uri": uri,
+            "name": "Team chat",
+            "active": True,
+            "duration": 30,
+            "pooling_type": pooling,
+            "scheduling_url": "https://calendly.com/team/chat",
+            "profile": {"type": "Team", "name": "Team", "owner": f"{tiny.url}/groups/G"},
+        },
+    )
+    tuesday = FIXED_NOW.replace(hour=0) + timedelta(days=1)
+    response = session_for(tiny.admin_token).get(
+        f"{tiny.url}/event_type_available_times",
+        params={
+            "event_type": uri,
+            "start_time": format_ts(tuesday),
+            "end_time": format_ts(tuesday + timedelta(days=2)),
+        },
+    )
+    assert response.status_code == 200
+    assert len(response.json()["collection"]) == expected
+    listed = session_for(tiny.admin_token).get(
+        f"{tiny.url}/event_types", params={"user": tiny.url + MEMBER}
+    )
+    assert uri in {e["uri"] for e in listed.json()["collection"]}
