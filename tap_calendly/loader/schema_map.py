@@ -21,6 +21,7 @@ TIMESTAMPTZ = "TIMESTAMPTZ"
 VARCHAR = "VARCHAR"
 JSON = "JSON"
 
+KNOWN_TYPES = frozenset({BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMPTZ, VARCHAR, JSON})
 # Chains of types where each one holds every value of the ones before it.
 _CHAINS = ((BOOLEAN, BIGINT, DOUBLE), (DATE, TIMESTAMPTZ))
 
@@ -123,8 +124,8 @@ def columns_for(stream: str, schema: Any, *, line: int) -> list[Column]:
 
 def supertype(current: str, wanted: str) -> str:
     """Narrowest type holding every value of both: same chain -> the wider, else VARCHAR/JSON."""
-    if current == wanted:
-        return current
+    if current == wanted or current not in KNOWN_TYPES:
+        return current  # a column this loader did not create keeps its type
     for chain in _CHAINS:
         if current in chain and wanted in chain:
             return max(current, wanted, key=chain.index)

@@ -405,7 +405,7 @@ class Warehouse:
 
 def _normal_type(kind: str) -> str:
     kind = kind.upper()
-    return {"TIMESTAMP WITH TIME ZONE": TIMESTAMPTZ, "INTEGER": BIGINT}.get(kind, kind)
+    return TIMESTAMPTZ if kind == "TIMESTAMP WITH TIME ZONE" else kind
 
 
 def _prop_of(batch: Batch, column_name: str) -> str:

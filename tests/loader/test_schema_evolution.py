@@ -162,3 +162,33 @@ def test_repeated_identical_schema_does_not_force_a_commit(
     commits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("committed")]
     assert commits == ["committed 5 records (r) in " + commits[0].rsplit(" in ", 1)[1]]
     assert len(rows(result.database, "r")) == 5
+
+
+def test_existing_table_with_foreign_types_is_left_as_is(tmp_path: Path) -> None:
+    """A table made by another tool (INTEGER, DECIMAL, naive TIMESTAMP) is loaded, not altered."""
+    import duckdb
+
+    database = tmp_path / "out.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE SCHEMA calendly")
+        con.execute('CREATE TABLE calendly.f (id INTEGER, amount DECIMAL(10, 2), "at" TIMESTAMP)')
+        con.execute("INSERT INTO calendly.f VALUES (1, 1.25, '2020-01-01 00:00:00')")
+    props = {
+        "id": {"type": "integer"},
+        "amount": {"type": "number"},
+        "at": {"type": "string", "format": "date-time"},
+    }
+    result = run_target(
+        tmp_path,
+        [
+            schema_msg("f", props, ["id"]),
+            record("f", {"id": 2, "amount": 3.5, "at": "2021-01-01T00:00:00Z"}),
+        ],
+    )
+    assert result.code == 0, result.stderr
+    assert column_types(database, "f") == {
+        "id": "INTEGER",
+        "amount": "DECIMAL(10,2)",
+        "at": "TIMESTAMP",
+    }
+    assert [str(r["amount"]) for r in rows(database, "f", "id")] == ["1.25", "3.50"]
