@@ -45,6 +45,22 @@ def pipeline_env(
     return env
 
 
+def isolated_sys_dir(project_dir: Path, sys_dir: Path) -> dict[str, str]:
+    """Environment for a Meltano run with its own ``.meltano`` (system database, state,
+    run files) that reuses the project's installed plugin venvs through symlinks.
+
+    Meltano writes per-plugin run files (``.meltano/run/<plugin>/state.json``, the
+    catalog) at fixed paths, so two runs sharing one ``.meltano`` can read each other's
+    state; tests that run concurrently each get their own.
+    """
+    sys_dir.mkdir(parents=True, exist_ok=True)
+    for kind in ("extractors", "loaders"):
+        link = sys_dir / kind
+        if not link.exists():
+            link.symlink_to(project_dir / ".meltano" / kind, target_is_directory=True)
+    return {"MELTANO_SYS_DIR_ROOT": str(sys_dir)}
+
+
 @dataclass
 class MeltanoResult:
     """What one Meltano command did."""

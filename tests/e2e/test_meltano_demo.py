@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tap_calendly.demo.meltano_runner import isolated_sys_dir
 from tap_calendly.demo.progress import Progress, parse_metric
 from tap_calendly.demo.run import main
 
@@ -125,7 +126,8 @@ def test_missing_meltano_is_one_clear_line(
 def test_demo_end_to_end(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{tmp_path / 'meltano.db'}")
+    for key, value in isolated_sys_dir(ROOT, tmp_path / ".meltano").items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("TAP_CALENDLY_PERSONAL_ACCESS_TOKEN", "a-live-token-the-demo-must-drop")
     monkeypatch.setenv("DEMO_START_DATE", "")
     database = tmp_path / "demo.duckdb"

@@ -1,8 +1,9 @@
 """``meltano run tap-calendly target-duckdb`` against the sandbox: full, then incremental.
 
 Runs the project's real meltano.yml (``dev`` environment) with the Meltano that
-``make meltano-install`` puts in .venv-meltano, a private system database (so Meltano
-state from demos or other runs cannot leak in) and a temporary DuckDB file. After each
+``make meltano-install`` puts in .venv-meltano, a private ``.meltano`` (system database
+and run files, so state from demos or concurrent runs cannot leak in; plugin venvs are
+shared) and a temporary DuckDB file. After each
 run the synced tables must equal the sandbox's ground truth, keys must be unique, and
 Meltano must hold the Singer state that the incremental run starts from.
 """
@@ -21,7 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tap_calendly.demo.meltano_runner import pipeline_env
+from tap_calendly.demo.meltano_runner import isolated_sys_dir, pipeline_env
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.sandbox.store import COLLECTIONS
 
@@ -191,7 +192,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
             token=sandbox.admin_token,
             database=work / "synced.duckdb",
             extra={
-                "MELTANO_DATABASE_URI": f"sqlite:///{work / 'meltano.db'}",
+                **isolated_sys_dir(ROOT, work / ".meltano"),
                 "TAP_CALENDLY_START_DATE": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
         )

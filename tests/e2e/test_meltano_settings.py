@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tap_calendly.demo.meltano_runner import isolated_sys_dir
 from tap_calendly.demo.meltano_settings import read_about, settings_from_about
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +143,7 @@ def test_meltano_never_shows_the_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_CALENDLY_")}
     env.update(
         TAP_CALENDLY_PERSONAL_ACCESS_TOKEN=secret,
-        MELTANO_DATABASE_URI=f"sqlite:///{tmp_path / 'meltano.db'}",
+        **isolated_sys_dir(ROOT, tmp_path / ".meltano"),
     )
     out = subprocess.run(
         [str(MELTANO), "--environment", "prod", "config", "list", "tap-calendly"],
