@@ -212,3 +212,31 @@ def test_discovery_needs_no_token_and_lists_every_stream():
         "event_type_available_times", "user_availability_schedules", "webhook_subscriptions",
     }  # fmt: skip
     assert tap._owner is None  # no owner lookup at construction or discovery
+
+
+@pytest.mark.parametrize(
+    ("stream", "context", "path", "expected"),
+    [
+        ("organization_memberships", None, "/organization_memberships", {"organization": ORG}),
+        ("groups", None, "/groups", {"organization": ORG}),
+        ("routing_forms", None, "/routing_forms", {"organization": ORG}),
+        (
+            "user_availability_schedules",
+            {"user_uri": ME},
+            "/user_availability_schedules",
+            {"user": ME},
+        ),
+        (
+            "event_type_available_times",
+            {"event_type_uri": f"{BASE}/event_types/E1", "start_time": "S", "end_time": "T"},
+            "/event_type_available_times",
+            {"event_type": f"{BASE}/event_types/E1", "start_time": "S", "end_time": "T"},
+        ),
+    ],
+)
+def test_owner_filters_and_paging_per_stream(stream, context, path, expected):
+    tap = make_tap()
+    got_path, query, _ = request_of(tap, stream, context)
+    paged = tap.streams[stream].paginated
+    assert got_path == path
+    assert query == ({"count": "100"} if paged else {}) | expected
