@@ -7,6 +7,9 @@ and caller errors raise :class:`OpError` with the status, title and message Cale
 (FACTS.md section 4, spec error examples). Callers hold ``org.lock`` around a call when
 other threads may read; every op also takes the (re-entrant) lock itself.
 
+The operations live here except shares/scheduling links (:mod:`data_sharing`) and the
+compliance deletions (:mod:`data_compliance`), re-exported so callers use ``ops.*`` only.
+
 Randomness: ops that must invent content (a booking's answers, a new user's name) take an
 optional ``rng``; without one they derive it from (seed, simulated now, arguments), so
 the same calls at the same simulated times build the same records.
@@ -17,14 +20,20 @@ from __future__ import annotations
 import copy
 import random
 import re
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from tap_calendly.sandbox import data_pools as pools
 from tap_calendly.sandbox import data_records as rec
+from tap_calendly.sandbox.data_compliance import delete_event_data as delete_event_data
+from tap_calendly.sandbox.data_compliance import delete_invitee_data as delete_invitee_data
+from tap_calendly.sandbox.data_errors import OpError as OpError
+from tap_calendly.sandbox.data_errors import check_email, invalid, op_rng
+from tap_calendly.sandbox.data_errors import fresh_uuid as _uuid
+from tap_calendly.sandbox.data_errors import get_record as _get
+from tap_calendly.sandbox.data_errors import not_found as not_found
+from tap_calendly.sandbox.data_sharing import create_scheduling_link as create_scheduling_link
+from tap_calendly.sandbox.data_sharing import create_share as create_share
 from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts, parse_ts
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
@@ -36,58 +45,6 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "invitee_no_show.created",
     "invitee_no_show.deleted",
 )
-
-
-class OpError(Exception):
-    """A caller error, rendered by the server as Calendly's ``ErrorResponse`` body."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        message: str,
-        details: list[dict[str, str]] | None = None,
-    ) -> None:
-        super().__init__(f"{status} {title}: {message}")
-        self.status = status
-        self.title = title
-        self.message = message
-        self.details = details
-
-
-def not_found() -> OpError:
-    return OpError(404, "Resource Not Found", "The server could not find the requested resource.")
-
-
-def invalid(parameter: str, message: str) -> OpError:
-    return OpError(
-        400,
-        "Invalid Argument",
-        "The supplied parameters are invalid.",
-        [{"parameter": parameter, "message": message}],
-    )
-
-
-def _get(org: SandboxOrg, collection: str, uri: str) -> Record:
-    record = org.get(collection, uri)
-    if record is None:
-        raise not_found()
-    return record
-
-
-def op_rng(org: SandboxOrg, *parts: object) -> random.Random:
-    """Randomness for an op called without an rng: a function of seed, now, the org's size
-    and ``parts`` (so repeating a call at the same instant still draws new values)."""
-    size = sum(len(table) for table in org.collections.values())
-    key = "|".join(str(p) for p in (org.seed, org.now_ts(), size, *parts))
-    return random.Random(key)
-
-
-def _uuid(org: SandboxOrg, rng: random.Random, collection: str) -> str:
-    while True:
-        uuid = rec.new_uuid(rng)
-        if org.uri(collection, uuid) not in org.collections[collection]:
-            return uuid
 
 
 def _notify_invitee(org: SandboxOrg, event_name: str, invitee: Record) -> None:
@@ -397,18 +354,10 @@ def unmark_no_show(org: SandboxOrg, no_show_uri: str) -> None:
 # -- organization ------------------------------------------------------------------------
 
 
-def _check_email(email: object) -> str:
-    if not isinstance(email, str) or not email.strip():
-        raise invalid("email", "must be filled")
-    if not _EMAIL.match(email.strip()):
-        raise invalid("email", f"{email} is an invalid email format")
-    return email.strip()
-
-
 def create_invitation(org: SandboxOrg, email: str, *, actor: str | None = None) -> Record:
     """Invite ``email`` to the organization (pending). 400 for an invalid email, a member's
     email ("Already Organization Member") or a pending invitation ("Already Invited")."""
-    email = _check_email(email)
+    email = check_email(email)
     key = email.lower()
     with org.lock:
         if any(u["email"].lower() == key for u in org.records("users")):
@@ -662,100 +611,6 @@ def delete_webhook(org: SandboxOrg, webhook_uri: str) -> None:
         )
 
 
-# -- shares and links ------------------------------------------------------------------------
-
-
-def _booking_url(rng: random.Random, slug: str) -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    code = (
-        "".join(rng.choice(alphabet) for _ in range(4))
-        + "-"
-        + "".join(rng.choice(alphabet) for _ in range(4))
-    )
-    return f"https://calendly.com/d/{code}/{slug}"
-
-
-def create_scheduling_link(
-    org: SandboxOrg, *, owner: str, owner_type: str, max_event_count: int
-) -> Record:
-    """A single-use booking link for an event type (not stored: the API cannot list them)."""
-    if owner_type != "EventType":
-        raise invalid("owner_type", "must be EventType")
-    if max_event_count != 1:
-        raise invalid("max_event_count", "must be 1")
-    with org.lock:
-        event_type = _get(org, "event_types", owner)
-        rng = op_rng(org, "link", owner)
-        return {
-            "booking_url": _booking_url(rng, event_type["slug"] or "meeting"),
-            "owner": owner,
-            "owner_type": "EventType",
-        }
-
-
-_SHARE_FIELDS = (
-    "name",
-    "duration",
-    "period_type",
-    "start_date",
-    "end_date",
-    "max_booking_time",
-    "hide_location",
-    "location_configurations",
-    "availability_rule",
-)
-
-
-def create_share(org: SandboxOrg, body: dict[str, Any]) -> Record:
-    """A customised one-off share of an event type; omitted fields come from the type."""
-    event_type_uri = body.get("event_type")
-    if not isinstance(event_type_uri, str) or not event_type_uri:
-        raise invalid("event_type", "must be filled")
-    name = body.get("name")
-    if name is not None and (not isinstance(name, str) or len(name) > 55):
-        raise invalid("name", "must be at most 55 characters")
-    period = body.get("period_type", "moving")
-    if period not in ("available_moving", "moving", "fixed", "unlimited"):
-        raise invalid("period_type", "is not supported")
-    if period == "fixed" and not (body.get("start_date") and body.get("end_date")):
-        raise invalid("start_date", "start_date and end_date are required for fixed periods")
-    with org.lock:
-        event_type = _get(org, "event_types", event_type_uri)
-        owner = rec.team_hosts(org, event_type)
-        owner_user = owner[0] if owner else org.get("users", org.owner_uri) or {}
-        override: Record = {
-            "name": event_type["name"],
-            "duration": int(event_type["duration"]),
-            "period_type": period,
-            "start_date": None,
-            "end_date": None,
-            "max_booking_time": 60 * 24 * 60 if period in ("moving", "available_moving") else None,
-            "hide_location": False,
-            "location_configurations": [],
-            "availability_rule": {
-                "rules": [
-                    {"type": "wday", "wday": day, "intervals": [{"from": "09:00", "to": "17:00"}]}
-                    for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
-                ],
-                "timezone": owner_user.get("timezone", "UTC"),
-            },
-        }
-        for key in _SHARE_FIELDS:
-            if key in body:
-                override[key] = copy.deepcopy(body[key])
-        rng = op_rng(org, "share", event_type_uri)
-        return {
-            "scheduling_links": [
-                {
-                    "booking_url": _booking_url(rng, event_type["slug"] or "meeting"),
-                    "owner": event_type_uri,
-                    "owner_type": "EventType",
-                }
-            ],
-            "share_override": override,
-        }
-
-
 # -- routing forms ------------------------------------------------------------------------
 
 
@@ -801,99 +656,3 @@ def link_submission(org: SandboxOrg, submission_uri: str, invitee_uri: str) -> N
         submission["updated_at"] = now_ts
         invitee["routing_form_submission"] = submission_uri
         invitee["updated_at"] = now_ts
-
-
-# -- data compliance ---------------------------------------------------------------------------
-
-
-def _unlink_invitees(org: SandboxOrg, removed: set[str], now_ts: str) -> None:
-    """Clear references to deleted invitees from surviving records."""
-    for invitee in org.records("event_invitees"):
-        changed = False
-        for key in ("old_invitee", "new_invitee"):
-            if invitee[key] in removed:
-                invitee[key] = None
-                changed = True
-        if changed:
-            invitee["updated_at"] = now_ts
-    for submission in org.records("routing_form_submissions"):
-        if submission["submitter"] in removed:
-            submission["submitter"] = None
-            submission["submitter_type"] = None
-            submission["updated_at"] = now_ts
-    no_shows = org.collections["invitee_no_shows"]
-    for uri in [u for u, n in no_shows.items() if n["invitee"] in removed]:
-        del no_shows[uri]
-
-
-def delete_invitee_data(org: SandboxOrg, emails: list[str]) -> None:
-    """Data-compliance deletion of invitees by e-mail (case-insensitive).
-
-    Calendly removes the invitees' data from all bookings: their invitee records and
-    no-show marks go, event guests with those e-mails are dropped, routing form
-    submissions they made are anonymised (answers and tracking cleared, submitter
-    unlinked). Events stay, with counters recomputed and ``updated_at`` bumped. The real
-    API finishes within days; the sandbox applies it at once.
-    """
-    if not isinstance(emails, list) or not emails:
-        raise invalid("emails", "must be a non-empty list")
-    keys = {_check_email(e).lower() for e in emails}
-    with org.lock:
-        now_ts = org.now_ts()
-        table = org.collections["event_invitees"]
-        doomed = [i for i in table.values() if i["email"].lower() in keys]
-        removed = {i["uri"] for i in doomed}
-        touched_events: dict[str, Record] = {}
-        for invitee in doomed:
-            del table[invitee["uri"]]
-            event = org.get("scheduled_events", invitee["event"])
-            if event is not None:
-                touched_events[event["uri"]] = event
-        for event in org.records("scheduled_events"):
-            guests = event["event_guests"]
-            kept = [g for g in guests if g["email"].lower() not in keys]
-            if len(kept) != len(guests):
-                event["event_guests"] = kept
-                touched_events[event["uri"]] = event
-        for event in touched_events.values():
-            rec.recount(org, event)
-            event["updated_at"] = now_ts
-        submitted = {
-            s["uri"] for s in org.records("routing_form_submissions") if s["submitter"] in removed
-        }
-        for submission in org.records("routing_form_submissions"):
-            answers = submission["questions_and_answers"]
-            by_email = any(
-                isinstance(a.get("answer"), str) and a["answer"].lower() in keys for a in answers
-            )
-            if submission["uri"] in submitted or by_email:
-                for answer in answers:
-                    answer["answer"] = None
-                submission["tracking"] = dict.fromkeys(submission["tracking"])
-                submission["updated_at"] = now_ts
-        _unlink_invitees(org, removed, now_ts)
-
-
-def delete_event_data(org: SandboxOrg, *, start_time: datetime, end_time: datetime) -> None:
-    """Data-compliance deletion of scheduled events starting in [start_time, end_time),
-    with their invitees and no-shows. The range must be in the past and at most
-    24 months long (400 otherwise)."""
-    if end_time <= start_time:
-        raise invalid("end_time", "must be after start_time")
-    if end_time - start_time > timedelta(days=731):
-        raise invalid("end_time", "The date range can be no greater than 24 months")
-    with org.lock:
-        if end_time > org.now():
-            raise invalid("end_time", "must be in the past")
-        lo, hi = format_ts(start_time), format_ts(end_time)
-        events = org.collections["scheduled_events"]
-        doomed = [uri for uri, e in events.items() if lo <= e["start_time"] < hi]
-        removed: set[str] = set()
-        invitees = org.collections["event_invitees"]
-        for uri in doomed:
-            for invitee in org.children_of("event_invitees", uri):
-                removed.add(invitee["uri"])
-                del invitees[invitee["uri"]]
-            del events[uri]
-            org.children["event_invitees"].pop(uri, None)
-        _unlink_invitees(org, removed, org.now_ts())
