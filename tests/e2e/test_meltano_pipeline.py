@@ -229,8 +229,17 @@ def test_full_then_incremental_sync_matches_ground_truth(project: Project) -> No
     assert invitee_calls[1] < invitee_calls[0]
 
 
-def test_meltano_lists_the_state(project: Project) -> None:
+def test_schedule_runs_the_job_on_the_same_state(project: Project) -> None:
     if not project.requests:
         project.run_sync()
-    listed = project.meltano("state", "list").stdout
-    assert STATE_ID in listed.split()
+    listed = json.loads(project.meltano("schedule", "list", "--format", "json").stdout)
+    (schedule,) = listed["schedules"]["job"]
+    assert (schedule["name"], schedule["cron_interval"]) == ("calendly-hourly", "0 * * * *")
+    assert schedule["job"]["tasks"] == ["tap-calendly target-duckdb"]
+
+    project.sandbox.advance(timedelta(hours=3))
+    project.sandbox.reset_counts()
+    project.meltano("schedule", "run", "calendly-hourly")
+    calls = project.sandbox.request_counts()["GET /scheduled_events/{uuid}/invitees"]
+    assert 0 < calls < project.requests[0]["GET /scheduled_events/{uuid}/invitees"]
+    assert STATE_ID in project.meltano("state", "list").stdout.split()
