@@ -69,6 +69,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 1
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            first += "; lower batch_size_bytes or raise memory_limit"
         print(f"{NAME}: error: DuckDB: {first}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -45,6 +45,7 @@ log = logging.getLogger("target_calendly_duckdb")
 
 _LOCK_RE = re.compile(r"PID (\d+)")
 _LINE_RE = re.compile(r"\bline (\d+)")
+_SPOOL_RE = re.compile(r' in file "[^"]*",')
 
 
 def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -314,8 +315,8 @@ class Warehouse:
         )
         try:
             self.con.execute(sql)
-        except duckdb.Error as exc:
-            raise self._locate(batch, exc) from None
+        except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+            raise self._locate(batch, exc) from None  # bad data; other errors pass through
 
     def _validate(self, batch: Batch) -> tuple[int, bool]:
         """Reject records missing a key or holding a non-integer in an integer column.
@@ -370,8 +371,9 @@ class Warehouse:
         line = None
         if hint and 0 < int(hint.group(1)) <= batch.rows:
             line = batch.lines[int(hint.group(1)) - 1]
+        detail = _SPOOL_RE.sub("", str(exc).splitlines()[0])
         return LoaderError(
-            f"record does not match its schema: {str(exc).splitlines()[0]}",
+            f"record does not match its schema: {detail}",
             line=line,
             stream=batch.stream,
         )
@@ -444,6 +446,8 @@ def _first_bad_line(batch: Batch) -> tuple[int, str] | None:
 def _fits(value: Any, kind: str) -> bool:
     if kind in (VARCHAR, JSON):
         return True
+    if kind == BOOLEAN and isinstance(value, str):
+        return value.strip().lower() in _BOOLEAN_TEXT
     if kind in (BIGINT, DOUBLE, BOOLEAN):
         if isinstance(value, bool | int | float):
             return kind != BIGINT or not isinstance(value, float) or value.is_integer()
@@ -457,6 +461,9 @@ def _fits(value: Any, kind: str) -> bool:
             return False
         return True
     return True
+
+
+_BOOLEAN_TEXT = frozenset({"true", "false", "t", "f", "1", "0", "y", "n", "yes", "no"})
 
 
 def _short(value: Any) -> str:

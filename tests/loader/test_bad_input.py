@@ -36,6 +36,11 @@ CASES = {
         "property 'n' must be an integer",
         True,
     ),
+    "text_in_boolean": (
+        json.dumps(record("s", {"id": 9, "ok": "maybe"})),
+        "property 'ok' cannot be BOOLEAN",
+        True,
+    ),
     "bad_timestamp": (json.dumps(record("s", {"id": 9, "at": "yesterday"})), "'at'", True),
     "record_not_object": (
         '{"type": "RECORD", "stream": "s", "record": 5}',
@@ -117,3 +122,14 @@ def test_missing_input_file(tmp_path: Path) -> None:
     result = run_target(tmp_path, tmp_path / "nope.singer")
     assert result.code == 1
     assert "cannot read input file" in result.error
+
+
+def test_out_of_memory_is_one_line_with_a_hint(tmp_path: Path) -> None:
+    props = {"id": {"type": "integer"}, "s": {"type": "string"}}
+    messages = [schema_msg("s", props, ["id"])]
+    messages += [record("s", {"id": i, "s": "x" * 2_000_000}) for i in range(20)]
+    result = run_target(tmp_path, messages, memory_limit="4MB")
+    assert result.code == 1
+    assert "Out of Memory" in result.error
+    assert result.error.endswith("lower batch_size_bytes or raise memory_limit")
+    assert "does not match its schema" not in result.error
