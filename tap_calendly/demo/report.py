@@ -125,14 +125,15 @@ def render(
     if "event_type_stats" in views:
         out.append("")
         out.append("Top event types (by meetings)")
-        for name, meetings, cancel, no_show in con.execute(
-            f"SELECT event_type_name, meetings, cancellation_rate, no_show_rate "
+        for name, owner, meetings, cancel, no_show in con.execute(
+            f"SELECT event_type_name, profile_name, meetings, cancellation_rate, no_show_rate "
             f"FROM {quote_ident(schema)}.event_type_stats "
             "ORDER BY meetings DESC, event_type_name LIMIT ?",
             [top],
         ).fetchall():
+            label = f"{name} ({owner})" if owner else str(name)
             out.append(
-                f"  {str(name)[:34]:<34} {meetings:>6} meetings  "
+                f"  {label[:44]:<44} {meetings:>6} meetings  "
                 f"cancel {_pct(cancel):>6}  no-show {_pct(no_show):>6}"
             )
 
@@ -145,7 +146,7 @@ def render(
             [top],
         ).fetchall():
             out.append(
-                f"  {str(name)[:34]:<34} {meetings:>6} meetings  {float(hours):>7.1f} h  "
+                f"  {str(name)[:44]:<44} {meetings:>6} meetings  {float(hours):>7.1f} h  "
                 f"{upcoming:>4} upcoming"
             )
 

@@ -246,9 +246,11 @@ def test_event_type_stats_sum_to_totals(synced: Synced) -> None:
     now, rows = query_at_now(synced.con, "SELECT * FROM analytics.event_type_stats")
     by_type = Counter(e["event_type"] for e in synced.truth["scheduled_events"])
     assert {r["event_type_uri"]: r["meetings"] for r in rows} == dict(by_type)
-    names = {t["uri"]: t["name"] for t in synced.truth["event_types"]}
+    types = {t["uri"]: t for t in synced.truth["event_types"]}
     for row in rows:
-        assert row["event_type_name"] == names[row["event_type_uri"]]
+        event_type = types[row["event_type_uri"]]
+        assert row["event_type_name"] == event_type["name"]
+        assert row["profile_name"] == (event_type["profile"] or {}).get("name")
     expected = ref_rates(synced.truth, now)
     assert sum(r["no_shows"] for r in rows) == expected["no_shows"]
     assert sum(r["rescheduled_invitees"] for r in rows) == expected["rescheduled_invitees"]

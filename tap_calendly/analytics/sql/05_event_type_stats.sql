@@ -1,4 +1,4 @@
--- Per event type: volume, cancellation / reschedule / no-show rates and lead time.
+-- Per event type (profile_name: the user or team that owns it): volume, cancellation / reschedule / no-show rates and lead time.
 -- Rates are fractions in [0, 1], NULL when there is nothing to divide by.
 -- requires: invitee_outcomes, meetings
 CREATE OR REPLACE VIEW {target}.event_type_stats AS
@@ -26,6 +26,7 @@ WITH m AS (
 SELECT
     m.event_type_uri,
     coalesce(i.event_type_name, t.name) AS event_type_name,
+    json_extract_string(t.profile, '$.name') AS profile_name,
     m.meetings,
     m.canceled_meetings,
     coalesce(i.invitees, 0) AS invitees,
