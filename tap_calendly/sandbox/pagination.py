@@ -54,11 +54,17 @@ class Desc:
 
 def field_value(record: Record, path: str) -> Any:
     """Value at a dotted path (``actor.display_name``); missing or null sorts as ``""``."""
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return ""
-        value = value.get(part)
+    value: Any
+    if "." not in path:
+        value = record.get(path)
+        if type(value) is str:
+            return value
+    else:
+        value = record
+        for part in path.split("."):
+            if not isinstance(value, dict):
+                return ""
+            value = value.get(part)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -104,12 +110,14 @@ class SortSpec:
         return all(desc for _, desc in self.fields)
 
     def raw_key(self, record: Record) -> tuple[Any, ...]:
+        if len(self.fields) == 1:
+            return (field_value(record, self.fields[0][0]), record["uri"])
         return (*(field_value(record, name) for name, _ in self.fields), record["uri"])
 
     def physical(self, raw: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
         """Turn raw sort values into the index's ordering tuple."""
         if not self.mixed:
-            return tuple(raw)
+            return raw if type(raw) is tuple else tuple(raw)
         values = [
             Desc(value) if desc else value
             for value, (_, desc) in zip(raw[:-1], self.fields, strict=True)
