@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from typing import BinaryIO
@@ -43,6 +44,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.about:
         print(render(args.format))
         return 0
+    # Meltano stops a run with SIGTERM: unwind so the open transaction rolls back and the
+    # spool directory is removed, instead of dying mid-write.
+    signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
@@ -82,6 +86,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> None:

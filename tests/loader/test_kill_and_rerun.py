@@ -95,3 +95,28 @@ def test_sigkill_then_rerun_from_last_state_equals_clean_load(tmp_path: Path) ->
     assert rerun.returncode == 0, rerun.stderr
     assert json.loads(rerun.stdout.splitlines()[-1])["bookmarks"][STREAM]["n"] == RECORDS
     assert _table(tmp_path / "crash.duckdb") == expected
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed")
+def test_sigterm_rolls_back_and_cleans_the_spool(tmp_path: Path) -> None:
+    """Meltano cancels with SIGTERM: the run stops cleanly, keeping only committed data."""
+    config = _config(tmp_path, "term")
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--config", str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    lines = list(singer_lines(4000, state_every=3000))
+    for line in lines[:3003]:  # SCHEMA, 3000 records (one commit), STATE, 1 more record
+        proc.stdin.write(line)
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["bookmarks"][STREAM]["n"] == 3000
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err
+    assert len(_table(tmp_path / "term.duckdb")) == 3000
+    assert not list(tmp_path.glob("target-calendly-duckdb-*"))
