@@ -190,7 +190,6 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         self.connection.close()
 
     def _dispatch(self, method: str) -> None:
-        app = self.server.app
         parts = urlsplit(self.path)
         path = parts.path.rstrip("/") or "/"
         body = self._read_body()
@@ -206,7 +205,6 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("sandbox handler failed for %s %s", method, path)
             self._send_error(server_error(500))
-        del app
 
     def _api(self, method: str, path: str, query: str, body: bytes) -> None:
         app = self.server.app
