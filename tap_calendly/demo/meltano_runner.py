@@ -106,6 +106,7 @@ def run_meltano(
     log_file.parent.mkdir(parents=True, exist_ok=True)
     ticker = threading.Thread(target=tick, name="demo-heartbeat", daemon=True)
     ticker.start()
+    proc: subprocess.Popen[str] | None = None
     try:
         with log_file.open("w", encoding="utf-8") as log:
             proc = subprocess.Popen(
@@ -126,9 +127,10 @@ def run_meltano(
                 tail.append(line.rstrip("\n"))
                 progress.feed(line)
             code = proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=30)
+    except BaseException:  # Ctrl-C or SIGTERM: do not leave Meltano running
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
         raise
     finally:
         done.set()

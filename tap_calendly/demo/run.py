@@ -50,7 +50,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="meltano executable (default: <project>/.venv-meltano/bin/meltano)",
     )
-    parser.add_argument("--database", type=Path, default=None, help="default calendly_dev.duckdb")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="DuckDB file, deleted and recreated on each run (default calendly_dev.duckdb)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--advance-days", type=int, default=1)
@@ -82,6 +87,11 @@ def run(args: argparse.Namespace) -> str:
     if not meltano.is_file():
         raise DemoError(f"Meltano not found at {meltano}; run `make demo` (it installs it)")
     database = (args.database or project / "calendly_dev.duckdb").resolve()
+    if database.stem.lower() == "calendly":
+        raise DemoError(
+            f"{database.name}: DuckDB would name the database like the schema 'calendly' "
+            "and could not resolve calendly.<table>; choose another file name"
+        )
     workdir = (args.workdir or project / "output" / "demo").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in (database, database.with_name(database.name + ".wal")):
@@ -144,12 +154,16 @@ def run(args: argparse.Namespace) -> str:
         as_of = _sandbox_now(sandbox.control_info().get("now"))
     _say(f"[{elapsed():5.1f}s] sandbox stopped; Meltano state id: {STATE_ID}")
 
-    with duckdb.connect(str(database)) as con:
-        created = create_views(con)
-        _say(f"analytics views: {len(created.created)} created in schema analytics")
-        for name, missing in created.skipped.items():
-            _say(f"  skipped analytics.{name}: missing {', '.join(missing)}")
-        report = render(con, as_of=as_of, syncs=syncs)
+    try:
+        with duckdb.connect(str(database)) as con:
+            created = create_views(con)
+            _say(f"analytics views: {len(created.created)} created in schema analytics")
+            for name, missing in created.skipped.items():
+                _say(f"  skipped analytics.{name}: missing {', '.join(missing)}")
+            report = render(con, as_of=as_of, syncs=syncs)
+    except (duckdb.Error, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DemoError(f"reading {database.name} failed: {first}") from None
     _say(f"[{elapsed():5.1f}s] done; database: {database}")
     return report
 

@@ -152,3 +152,18 @@ def test_demo_end_to_end(
     assert database.exists()
     assert os.environ["TAP_CALENDLY_PERSONAL_ACCESS_TOKEN"] not in out
     assert not (tmp_path / "sandbox.json").exists()
+
+
+def test_database_named_like_the_schema_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "meltano.yml").write_text("{}\n")
+    fake = tmp_path / "meltano"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    args = ["--project-dir", str(tmp_path), "--meltano", str(fake)]
+    assert main([*args, "--database", str(tmp_path / "Calendly.duckdb")]) == 1
+    captured = capsys.readouterr()
+    assert "choose another file name" in captured.err
+    assert captured.err.count("\n") == 1
+    assert "sandbox:" not in captured.out
