@@ -36,6 +36,7 @@ def pipeline_env(
         {
             "MELTANO_ENVIRONMENT": "dev",
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
             "TAP_CALENDLY_API_URL": api_url,
             "TAP_CALENDLY_PERSONAL_ACCESS_TOKEN": token,
             "TARGET_DUCKDB_DATABASE": str(database),
