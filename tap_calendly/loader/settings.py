@@ -43,14 +43,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "batch_size_rows",
         "integer",
-        100_000,
+        200_000,
         "Commit after this many records are pending (all streams together).",
     ),
     Setting(
         "batch_size_bytes",
         "integer",
-        64 * 1024 * 1024,
-        "Commit after this many bytes of RECORD messages are pending (bounds memory).",
+        256 * 1024 * 1024,
+        "Commit after this many bytes of RECORD messages are pending (spooled on disk).",
     ),
     Setting(
         "batch_wait_limit_seconds",
@@ -106,8 +106,8 @@ class LoaderConfig:
 
     database: str = "calendly.duckdb"
     schema: str = "calendly"
-    batch_size_rows: int = 100_000
-    batch_size_bytes: int = 64 * 1024 * 1024
+    batch_size_rows: int = 200_000
+    batch_size_bytes: int = 256 * 1024 * 1024
     batch_wait_limit_seconds: float | None = None
     load_method: str = "upsert"
     add_record_metadata: bool = False

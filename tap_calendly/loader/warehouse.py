@@ -1,11 +1,11 @@
 """Everything that talks to DuckDB: tables, their evolution, and the per-batch load.
 
-A batch is committed in ONE transaction per flush (all streams together): DuckDB parses
-each stream's spooled RECORD lines itself with typed ``read_json`` into a temp staging
-table, the loader checks keys and integers there, then ``MERGE INTO`` the target table
-keeps one row per key (the last occurrence in the batch wins). Nothing is parsed in
-Python on the happy path; Python only re-reads a spool to point at the bad line when
-DuckDB rejects one.
+A flush commits every pending batch in ONE transaction. DuckDB parses each stream's
+spooled RECORD lines itself with a typed ``read_json``: a narrow pass reads keys (checks
+them, finds keys repeated in the batch, deletes the rows being replaced), then a full
+pass streams straight into the table, keeping the last occurrence of each key. Nothing
+is parsed in Python on the happy path; Python re-reads a spool only to point at the bad
+line when DuckDB rejects one.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ log = logging.getLogger("target_calendly_duckdb")
 _LOCK_RE = re.compile(r"PID (\d+)")
 _LINE_RE = re.compile(r"\bline (\d+)")
 _SPOOL_RE = re.compile(r' in file "[^"]*",')
+_BAD_INTEGER = "target-calendly-duckdb:not-an-integer:"
+_BAD_INTEGER_RE = re.compile(re.escape(_BAD_INTEGER) + r"(\d+):(\d+)")
 
 
 def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -73,6 +75,9 @@ def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.
         # Row order comes from read_json's ordinality, never from physical order; letting
         # DuckDB drop order lets inserts and scans run in bounded memory.
         con.execute("SET preserve_insertion_order = false")
+        # Each batch commits on its own; checkpointing after every one of them (the 16 MB
+        # default) doubled the load time. The WAL is replayed after a crash either way.
+        con.execute("SET checkpoint_threshold = '256MB'")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
     except duckdb.Error as exc:
@@ -212,24 +217,37 @@ class Warehouse:
                 self.con.execute("ROLLBACK")
             raise
         finally:
-            self.con.execute("DROP TABLE IF EXISTS temp.__stg")
+            for name in ("__keys", "__win", "__stg"):
+                self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
     def _load_one(self, batch: Batch, now: datetime) -> None:
+        """Two reads of the spool: a narrow one for keys, then one streamed into the table.
+
+        The narrow pass (keys, version, _sdc_deleted_at) checks keys, finds repeated keys
+        and deletes the rows about to be replaced; the full pass goes straight from
+        read_json into the table, so memory does not grow with the batch and DuckDB can
+        write whole row groups to the file instead of the WAL.
+        """
         table_cols = self.table_columns(batch.table)
-        self._stage(batch)
-        version_count, repeated_keys = self._validate(batch)
+        version_count, repeated_keys = self._scan_keys(batch)
         if version_count and TABLE_VERSION not in table_cols:
             self.con.execute(
                 f"ALTER TABLE {self.qualified(batch.table)} ADD COLUMN {TABLE_VERSION} BIGINT"
             )
             table_cols[TABLE_VERSION] = BIGINT
 
-        values: dict[str, str] = {}  # target column -> expression over staging alias s
-        for column in batch.columns:
+        values: dict[str, str] = {}  # target column -> expression over the read alias s
+        for index, column in enumerate(batch.columns):
             if column.name in METADATA_COLUMNS and self.options.add_record_metadata:
                 continue
             expr = f"s.{quote(column.name)}"
-            values[column.name] = f"CAST({expr} AS BIGINT)" if column.type == BIGINT else expr
+            if column.type == BIGINT:  # read as text: reject 2.5 instead of truncating it
+                expr = (
+                    f"CASE WHEN {expr} IS NULL THEN NULL WHEN TRY_CAST({expr} AS DOUBLE) = "
+                    f"TRY_CAST({expr} AS BIGINT) THEN CAST({expr} AS BIGINT) ELSE "
+                    f"error('{_BAD_INTEGER}' || s.__ord || ':{index}') END"
+                )
+            values[column.name] = expr
         if DELETED_AT in table_cols:
             values[DELETED_AT] = "s.__deleted"
         if TABLE_VERSION in table_cols:
@@ -250,37 +268,54 @@ class Warehouse:
         names = list(values)
         insert_cols = ", ".join(quote(n) for n in names)
         insert_vals = ", ".join(values[n] for n in names)
-        skip_deleted = " WHERE s.__deleted IS NULL" if self.options.hard_delete else ""
-        if method == "append-only" or not batch.keys:
-            self.con.execute(
-                f"INSERT INTO {target} ({insert_cols}) SELECT {insert_vals} FROM temp.__stg AS s"
-                f"{skip_deleted} ORDER BY s.__ord"
+        keyed = bool(batch.keys) and method != "append-only"
+        filters = []
+        if keyed and repeated_keys:  # the last occurrence in the batch wins
+            filters.append("s.__ord IN (SELECT __ord FROM temp.__win)")
+        if self.options.hard_delete:
+            filters.append("s.__deleted IS NULL")
+        where = f" WHERE {' AND '.join(filters)}" if filters else ""
+        source = f"({self._read_sql(batch)})"
+        on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in batch.keys)
+
+        if not keyed or set(table_cols) <= set(names):
+            # The batch sets every column, so replacing a row equals updating it.
+            if keyed:
+                self.con.execute(f"DELETE FROM {target} AS t USING temp.__keys AS s WHERE {on}")
+            self._run(
+                batch,
+                f"INSERT INTO {target} ({insert_cols}) SELECT {insert_vals} FROM {source} AS s"
+                f"{where}",
             )
             return
-        partition = ", ".join(quote(k) for k in batch.keys)
-        source = "temp.__stg"
-        if repeated_keys:  # the last occurrence in the batch wins
-            source = (
-                f"(SELECT * FROM temp.__stg QUALIFY row_number() OVER "
-                f"(PARTITION BY {partition} ORDER BY __ord DESC) = 1)"
-            )
-        on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in batch.keys)
+
+        # The table has columns this batch does not set (properties dropped from the
+        # schema): update in place so their values survive.
+        self._run(
+            batch, f"CREATE OR REPLACE TEMP TABLE __stg AS SELECT * FROM {source} AS s{where}"
+        )
         updates = ", ".join(f"{quote(n)} = {values[n]}" for n in names if n not in batch.keys)
         clauses = []
         if self.options.hard_delete:
-            clauses.append("WHEN MATCHED AND s.__deleted IS NOT NULL THEN DELETE")
-        clauses.append(f"WHEN MATCHED THEN UPDATE SET {updates}" if updates else "")
-        not_deleted = " AND s.__deleted IS NULL" if self.options.hard_delete else ""
-        clauses.append(
-            f"WHEN NOT MATCHED{not_deleted} THEN INSERT ({insert_cols}) VALUES ({insert_vals})"
-        )
-        self.con.execute(
-            f"MERGE INTO {target} AS t USING {source} AS s ON {on} "
-            + " ".join(c for c in clauses if c)
+            self.con.execute(
+                f"DELETE FROM {target} AS t USING temp.__keys AS s WHERE {on} "
+                "AND s.__ord IN (SELECT __ord FROM temp.__win) AND s.__deleted IS NOT NULL"
+                if repeated_keys
+                else f"DELETE FROM {target} AS t USING temp.__keys AS s WHERE {on} "
+                "AND s.__deleted IS NOT NULL"
+            )
+        if updates:
+            clauses.append(f"WHEN MATCHED THEN UPDATE SET {updates}")
+        clauses.append(f"WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({insert_vals})")
+        self._run(
+            batch, f"MERGE INTO {target} AS t USING temp.__stg AS s ON {on} " + " ".join(clauses)
         )
 
-    def _stage(self, batch: Batch) -> None:
-        """Parse the spool with DuckDB into ``temp.__stg`` (typed; ``__ord`` = spool line)."""
+    def _read_sql(self, batch: Batch, *, keys_only: bool = False) -> str:
+        """SELECT over DuckDB's typed read of the spool; ``__ord`` is the spool line number."""
+        columns = batch.columns
+        if keys_only:
+            columns = [c for c in batch.columns if c.name in batch.keys]
         props = [c.prop for c in batch.columns]
         deleted_prop = next((c for c in batch.columns if c.prop == DELETED_AT), None)
         if deleted_prop is None:
@@ -289,10 +324,10 @@ class Warehouse:
         deleted_kind = read_type(deleted_prop.type) if deleted_prop else TIMESTAMPTZ
         selects = ["ordinality AS __ord", "version AS __version"]
         reads: dict[str, str] = {"version": "BIGINT"}
-        if self.options.add_record_metadata:
+        if self.options.add_record_metadata and not keys_only:
             reads["time_extracted"] = TIMESTAMPTZ
             selects.append("time_extracted AS __extracted")
-        fields = [(c.prop, c.name, read_type(c.type)) for c in batch.columns]
+        fields = [(c.prop, c.name, read_type(c.type)) for c in columns]
         if by_json:
             # STRUCT field names are case-insensitive in DuckDB: read the record as JSON
             # and pull each property by its exact JSON pointer instead.
@@ -302,67 +337,82 @@ class Warehouse:
             selects.append(f"{_json_field('record', DELETED_AT, deleted_kind)} AS __deleted")
         else:
             struct = [f"{quote(prop)} {kind}" for prop, _, kind in fields]
-            if deleted_prop is None:
-                struct.append(f"{quote(DELETED_AT)} {TIMESTAMPTZ}")
+            if not any(prop == DELETED_AT for prop, _, _ in fields):
+                struct.append(f"{quote(DELETED_AT)} {deleted_kind}")
             reads["record"] = f"STRUCT({', '.join(struct)})"
             selects.extend(f"record.{quote(prop)} AS {quote(name)}" for prop, name, _ in fields)
             selects.append(f"record.{quote(DELETED_AT)} AS __deleted")
         columns_arg = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in reads.items()) + "}"
-        sql = (
-            f"CREATE OR REPLACE TEMP TABLE __stg AS SELECT {', '.join(selects)} FROM read_json("
-            f"{literal(str(batch.spool))}, format = 'newline_delimited', columns = {columns_arg}, "
+        return (
+            f"SELECT {', '.join(selects)} FROM read_json({literal(str(batch.spool))}, "
+            f"format = 'newline_delimited', columns = {columns_arg}, "
             f"maximum_object_size = {max(batch.max_line + 1024, 16 * 1024 * 1024)}) WITH ORDINALITY"
         )
+
+    def _run(self, batch: Batch, sql: str) -> None:
+        """Execute a statement that reads the spool; bad data becomes a LoaderError."""
         try:
             self.con.execute(sql)
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-            raise self._locate(batch, exc) from None  # bad data; other errors pass through
+            raise self._locate(batch, exc) from None  # other errors (OOM, IO) pass through
 
-    def _validate(self, batch: Batch) -> tuple[int, bool]:
-        """Reject records missing a key or holding a non-integer in an integer column.
-
-        Returns how many records carry a table version, and whether keys repeat in the
-        batch (only then is the last-one-wins dedupe worth its full-width sort).
-        """
-        checks: list[tuple[str, str]] = []
-        for key in batch.keys:
-            checks.append(
-                (
-                    f"missing value for key property {_prop_of(batch, key)!r}",
-                    f"{quote(key)} IS NULL",
-                )
-            )
-        for column in batch.columns:
-            if column.type == BIGINT:
-                c = quote(column.name)
-                checks.append(
-                    (
-                        f"property {column.prop!r} must be an integer",
-                        f"{c} IS NOT NULL AND (TRY_CAST({c} AS BIGINT) IS NULL OR "
-                        f"TRY_CAST({c} AS DOUBLE) <> TRY_CAST({c} AS BIGINT))",
-                    )
-                )
-        parts = [f"min(__ord) FILTER (WHERE {cond})" for _, cond in checks]
-        distinct = "count(*)"
-        if batch.keys:
-            distinct = f"count(DISTINCT ({', '.join(quote(k) for k in batch.keys)}, 0))"
-        row = self.con.execute(
-            f"SELECT {', '.join([*parts, 'count(__version)', f'count(*) - {distinct}'])} "
-            "FROM temp.__stg"
-        ).fetchone()
+    def _scan_keys(self, batch: Batch) -> tuple[int, bool]:
+        """Narrow pass: reject missing keys; count versions; note keys repeated in the batch."""
+        self._run(
+            batch, f"CREATE OR REPLACE TEMP TABLE __keys AS {self._read_sql(batch, keys_only=True)}"
+        )
+        if not batch.keys:
+            row = self.con.execute("SELECT NULL, count(__version), 0 FROM temp.__keys").fetchone()
+        else:
+            keys = ", ".join(quote(k) for k in batch.keys)
+            missing = " OR ".join(f"{quote(k)} IS NULL" for k in batch.keys)
+            row = self.con.execute(
+                f"SELECT min(__ord) FILTER (WHERE {missing}), count(__version), "
+                f"count(*) - count(DISTINCT ({keys}, 0)) FROM temp.__keys"
+            ).fetchone()
         assert row is not None
-        failures = [(ord_, checks[i][0]) for i, ord_ in enumerate(row[:-2]) if ord_ is not None]
-        if failures:
-            ord_, message = min(failures)
+        if row[0] is not None:
+            record = self._record_at(batch, int(row[0]))
+            absent = next(
+                (
+                    c.prop
+                    for c in batch.columns
+                    if c.name in batch.keys and record.get(c.prop) is None
+                ),
+                batch.keys[0],
+            )
             raise LoaderError(
-                f"record does not match its schema: {message}",
-                line=batch.lines[ord_ - 1],
+                f"record does not match its schema: missing value for key property {absent!r}",
+                line=batch.lines[int(row[0]) - 1],
                 stream=batch.stream,
             )
-        return int(row[-2]), int(row[-1]) > 0
+        repeated = int(row[2]) > 0
+        if repeated:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE __win AS SELECT max(__ord) AS __ord "
+                f"FROM temp.__keys GROUP BY {', '.join(quote(k) for k in batch.keys)}"
+            )
+        return int(row[1]), repeated
+
+    def _record_at(self, batch: Batch, ord_: int) -> dict[str, Any]:
+        with batch.spool.open("rb") as spool:
+            for index, raw in enumerate(spool, start=1):
+                if index == ord_:
+                    record = orjson.loads(raw).get("record")
+                    return record if isinstance(record, dict) else {}
+        return {}
 
     def _locate(self, batch: Batch, exc: duckdb.Error) -> LoaderError:
         """DuckDB rejected the spool: find the exact bad line with a cheap Python pass."""
+        flagged = _BAD_INTEGER_RE.search(str(exc))
+        if flagged:  # our own integer check, raised with DuckDB's error()
+            ord_, index = int(flagged.group(1)), int(flagged.group(2))
+            return LoaderError(
+                "record does not match its schema: "
+                f"property {batch.columns[index].prop!r} must be an integer",
+                line=batch.lines[ord_ - 1],
+                stream=batch.stream,
+            )
         found = _first_bad_line(batch)
         if found is not None:
             index, reason = found
@@ -408,10 +458,6 @@ class Warehouse:
 def _normal_type(kind: str) -> str:
     kind = kind.upper()
     return TIMESTAMPTZ if kind == "TIMESTAMP WITH TIME ZONE" else kind
-
-
-def _prop_of(batch: Batch, column_name: str) -> str:
-    return next((c.prop for c in batch.columns if c.name == column_name), column_name)
 
 
 def _json_field(source: str, prop: str, kind: str) -> str:
