@@ -153,3 +153,59 @@ def test_activate_version_soft_deletes_rows_of_older_versions(tmp_path: Path) ->
 def test_activate_version_with_hard_delete_replaces_the_table(tmp_path: Path) -> None:
     got = _versions(tmp_path, hard_delete=True)
     assert [(r["id"], r["v"]) for r in got] == [(2, "v2"), (3, "v2")]
+
+
+def test_last_occurrence_decides_between_delete_and_upsert(tmp_path: Path) -> None:
+    msgs = [
+        schema_msg("d", DELETABLE, ["id"]),
+        record("d", {"id": 1, "v": "a"}),
+        record("d", {"id": 1, "_sdc_deleted_at": "2024-01-01T00:00:00Z"}),  # then deleted
+        record("d", {"id": 2, "_sdc_deleted_at": "2024-01-01T00:00:00Z"}),
+        record("d", {"id": 2, "v": "back"}),  # deleted, then back
+    ]
+    result = run_target(tmp_path, msgs, hard_delete=True)
+    assert result.code == 0, result.stderr
+    assert rows(result.database, "d", "id") == [{"id": 2, "v": "back", "_sdc_deleted_at": None}]
+
+
+def test_updates_keep_values_of_columns_dropped_from_the_schema(tmp_path: Path) -> None:
+    """Rows are updated in place (MERGE) when the table has columns the batch cannot set."""
+    old = {**DELETABLE, "legacy": {"type": "string"}}
+    run_target(
+        tmp_path,
+        [schema_msg("m", old, ["id"])]
+        + [record("m", {"id": i, "v": "old", "legacy": f"L{i}"}) for i in (1, 2, 3)],
+        "a",
+    )
+    later = [
+        schema_msg("m", DELETABLE, ["id"]),
+        record("m", {"id": 1, "v": "first"}),
+        record("m", {"id": 1, "v": "second"}),
+        record("m", {"id": 2, "_sdc_deleted_at": "2024-01-01T00:00:00Z"}),
+        record("m", {"id": 4, "v": "new"}),
+    ]
+    result = run_target(tmp_path, later, "b", hard_delete=True)
+    assert result.code == 0, result.stderr
+    got = [(r["id"], r["v"], r["legacy"]) for r in rows(result.database, "m", "id")]
+    assert got == [(1, "second", "L1"), (3, "old", "L3"), (4, "new", None)]
+    bad = run_target(
+        tmp_path,
+        [
+            schema_msg("m", {"id": {"type": "integer"}, "n": {"type": "integer"}}, ["id"]),
+            record("m", {"id": 5, "n": 1.5}),
+        ],
+        "c",
+    )
+    assert bad.code == 1
+    assert "input line 2, stream 'm'" in bad.error
+    assert "property 'n' must be an integer" in bad.error
+
+
+def test_hard_delete_without_keys_skips_deleted_records(tmp_path: Path) -> None:
+    msgs = [
+        schema_msg("k", DELETABLE, []),
+        record("k", {"id": 1, "v": "a"}),
+        record("k", {"id": 1, "_sdc_deleted_at": "2024-01-01T00:00:00Z"}),
+    ]
+    result = run_target(tmp_path, msgs, hard_delete=True)
+    assert [r["v"] for r in rows(result.database, "k")] == ["a"]
