@@ -167,9 +167,10 @@ def assert_tables_equal_truth(
     removed: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     assert table_differences(database, truth, since, removed) == {}
+    keys = {name: ["uri"] for name in COLLECTIONS if name != "invitee_no_shows"}
+    keys.update({name: key or ["event_type", "start_time"] for name, key in SNAPSHOTS.items()})
     with duckdb.connect(str(database), read_only=True) as con:
-        for stream, key in SNAPSHOTS.items():
-            cols = key or ["event_type", "start_time"]
+        for stream, cols in keys.items():
             row = con.execute(
                 f"SELECT count(*), count(DISTINCT ({', '.join(cols)})) FROM calendly.{stream}"
             ).fetchone()
