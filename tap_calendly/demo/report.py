@@ -94,7 +94,7 @@ def render(
 
     if "bookings_weekly" in views:
         out.append("")
-        out.append(f"Meetings per week (by start, UTC; last 8 weeks to {as_of:%Y-%m-%d})")
+        out.append(f"Bookings per week (meetings by start, UTC; last 8 weeks to {as_of:%Y-%m-%d})")
         rows = weekly_meetings(con, as_of=as_of.date(), schema=schema)
         widest = max((m for _, m, _ in rows), default=0) or 1
         for week, meetings, canceled in rows:

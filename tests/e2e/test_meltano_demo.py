@@ -138,7 +138,7 @@ def test_demo_end_to_end(
     out = capsys.readouterr().out
     for heading in (
         "Rows per table (calendly schema)",
-        "Meetings per week",
+        "Bookings per week",
         "Rates",
         "Top event types",
         "Busiest hosts",
