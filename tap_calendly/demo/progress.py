@@ -18,6 +18,8 @@ _METRIC_PREFIX = "METRIC: "
 _QUIET_LIMITS = re.compile(r"; rate-limit waits so far: 0 \(0\.0s\), 429s: 0$")
 _STREAM_IN_SUMMARY = re.compile(r"(\w+): \d+ records")
 _COMMITTED = re.compile(r"committed (\d+) records")
+#: Meltano's own error-level lines that add nothing to the plugin's message.
+_NOISE = frozenset({"Block run completed"})
 
 
 def parse_line(line: str) -> dict[str, Any] | None:
@@ -79,7 +81,7 @@ class Progress:
             self.emit(f"    {plugin}: committed {int(match.group(1)):,} records")
         elif level in ("error", "critical") or (plugin and ": error:" in event):
             first = event.strip().splitlines()[0] if event.strip() else ""
-            if first:
+            if first and first not in _NOISE:
                 self.emit(f"    ! {plugin or 'meltano'}: {first}")
 
     def _metric(self, metric: dict[str, Any]) -> None:
@@ -92,5 +94,5 @@ class Progress:
     def finish(self) -> None:
         """Show totals for streams the tap's own summary lines did not cover."""
         for stream, total in self.records.items():
-            if stream not in self.summarised:
+            if total and stream not in self.summarised:
                 self.emit(f"    {stream}: {total} records")
