@@ -14,8 +14,8 @@ DESCRIPTION = (
     "upsert on key_properties, offsets kept as TIMESTAMPTZ, nested values as JSON, "
     "STATE emitted only after the data it covers is committed."
 )
-CAPABILITIES = ("about", "stream-maps-not-supported", "schema-flattening-not-supported")
-CAPABILITIES_DOC = ("about", "activate-version", "hard-delete", "soft-delete", "record-metadata")
+# singer-sdk's capability names; stream-maps and schema-flattening are not offered.
+CAPABILITIES = ("about", "activate-version", "hard-delete", "target-schema")
 
 
 def package_version() -> str:
@@ -46,7 +46,7 @@ def about_dict() -> dict[str, Any]:
         "name": NAME,
         "description": DESCRIPTION,
         "version": package_version(),
-        "capabilities": list(CAPABILITIES_DOC),
+        "capabilities": list(CAPABILITIES),
         "supported_python_versions": ["3.11", "3.12", "3.13"],
         "settings": settings_schema(),
     }
@@ -60,7 +60,7 @@ def _default_text(default: Any) -> str:
 
 def about_text() -> str:
     lines = [f"Name: {NAME}", f"Version: {package_version()}", f"Description: {DESCRIPTION}"]
-    lines.append("Capabilities: " + ", ".join(CAPABILITIES_DOC))
+    lines.append("Capabilities: " + ", ".join(CAPABILITIES))
     lines.append("Settings:")
     for s in SETTINGS:
         alias = f" (alias: {', '.join(s.aliases)})" if s.aliases else ""
@@ -81,7 +81,7 @@ def about_markdown() -> str:
             "",
             DESCRIPTION,
             "",
-            f"Version {package_version()}. Capabilities: {', '.join(CAPABILITIES_DOC)}.",
+            f"Version {package_version()}. Capabilities: {', '.join(CAPABILITIES)}.",
             "",
             "## Settings",
             "",

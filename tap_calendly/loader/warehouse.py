@@ -217,8 +217,9 @@ class Warehouse:
                 self.con.execute("ROLLBACK")
             raise
         finally:
-            for name in ("__keys", "__win", "__stg"):
-                self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            with contextlib.suppress(duckdb.Error):  # never mask the load's own error
+                for name in ("__keys", "__win", "__stg"):
+                    self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
     def _load_one(self, batch: Batch, now: datetime) -> None:
         """Two reads of the spool: a narrow one for keys, then one streamed into the table.
