@@ -121,12 +121,22 @@ def run(args: argparse.Namespace) -> str:
             extra=extra,
         )
 
+        seen = {"total": -1, "said_at": 0.0}
+
         def heartbeat() -> str | None:
+            """A line for quiet stretches: requests so far, or that the tap is waiting."""
             try:
                 total = sum(sandbox.stats().values())
             except DemoError:
                 return None
-            return f"    ... {total:,} API requests so far"
+            now = time.monotonic()
+            if total != seen["total"]:
+                seen.update(total=total, said_at=now)
+                return f"    ... {total:,} API requests so far"
+            if now - seen["said_at"] < 20:
+                return None
+            seen["said_at"] = now
+            return f"    ... still {total:,} requests: the tap is pacing itself (rate limit)"
 
         for label, extra_args in (("full", ["--full-refresh"]), ("incremental", [])):
             if label == "incremental":
