@@ -76,12 +76,11 @@ def test_secrets_are_sensitive(project: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(PLUGINS))
-def test_capabilities_are_ones_the_plugin_has(
+def test_capabilities_match_about(
     project: dict[str, Any], abouts: dict[str, dict[str, Any]], name: str
 ) -> None:
     declared = set(plugin(project, name)["capabilities"])
-    assert declared
-    assert declared <= set(abouts[name]["capabilities"])
+    assert declared == set(abouts[name]["capabilities"])
 
 
 def test_plugins_are_defined_inline(project: dict[str, Any]) -> None:
