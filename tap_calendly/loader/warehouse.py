@@ -406,7 +406,7 @@ class Warehouse:
     def _locate(self, batch: Batch, exc: duckdb.Error) -> LoaderError:
         """DuckDB rejected the spool: find the exact bad line with a cheap Python pass."""
         flagged = _BAD_INTEGER_RE.search(str(exc))
-        if flagged:  # our own integer check, raised with DuckDB's error()
+        if flagged:  # our integer check, raised with DuckDB's error()
             ord_, index = int(flagged.group(1)), int(flagged.group(2))
             return LoaderError(
                 "record does not match its schema: "
@@ -483,9 +483,14 @@ def _first_bad_line(batch: Batch) -> tuple[int, str] | None:
             for column in batch.columns:
                 value = record.get(column.prop)
                 if value is not None and not _fits(value, column.type):
+                    expected = (
+                        "must be an integer"
+                        if column.type == BIGINT
+                        else f"cannot be {column.type}"
+                    )
                     return index, (
                         f"record does not match its schema: property {column.prop!r} "
-                        f"cannot be {column.type}: {_short(value)}"
+                        f"{expected}: {_short(value)}"
                     )
     return None
 
@@ -495,10 +500,14 @@ def _fits(value: Any, kind: str) -> bool:
         return True
     if kind == BOOLEAN and isinstance(value, str):
         return value.strip().lower() in _BOOLEAN_TEXT
+    if kind == BIGINT and not isinstance(value, bool | int):
+        try:  # the same rule as the SQL check: a number with no fractional part
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        return number.is_integer() and abs(number) < 2**63
     if kind in (BIGINT, DOUBLE, BOOLEAN):
-        if isinstance(value, bool | int | float):
-            return kind != BIGINT or not isinstance(value, float) or value.is_integer()
-        return isinstance(value, str)  # DuckDB casts numeric strings; rejects others itself
+        return isinstance(value, bool | int | float | str)  # DuckDB casts numeric strings
     if kind in (TIMESTAMPTZ, DATE):
         if not isinstance(value, str):
             return False
