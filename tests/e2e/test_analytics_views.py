@@ -131,6 +131,24 @@ def ref_daily(truth: dict[str, list[Record]]) -> Counter[tuple[date, str]]:
     return Counter((ts(e["start_time"]).date(), e["event_type"]) for e in truth["scheduled_events"])
 
 
+def ref_bookings_made(
+    truth: dict[str, list[Record]], bucket: str
+) -> dict[tuple[date, str], tuple[int, int, int]]:
+    """Invitees by the day or week they booked (``created_at``) and event type."""
+    events = {e["uri"]: e for e in truth["scheduled_events"]}
+    counts: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for invitee in truth["event_invitees"]:
+        booked = ts(invitee["created_at"])
+        key = (
+            booked.date() if bucket == "day" else week_of(booked),
+            events[invitee["event"]]["event_type"],
+        )
+        counts[key][0] += 1
+        counts[key][1] += invitee["status"] == "canceled" and not invitee["rescheduled"]
+        counts[key][2] += bool(invitee["rescheduled"])
+    return {k: (v[0], v[1], v[2]) for k, v in counts.items()}
+
+
 def ref_rates(truth: dict[str, list[Record]], now: datetime) -> dict[str, Any]:
     events = {e["uri"]: e for e in truth["scheduled_events"]}
     invitees = truth["event_invitees"]
@@ -228,6 +246,17 @@ def test_bookings_daily_by_event_type(synced: Synced) -> None:
         "SELECT day, event_type_uri, meetings FROM analytics.bookings_daily"
     ).fetchall()
     assert {(r[0], r[1]): r[2] for r in rows} == dict(ref_daily(synced.truth))
+
+
+@pytest.mark.parametrize(("view", "bucket"), [("daily", "day"), ("weekly", "week")])
+def test_bookings_made_by_booking_date(synced: Synced, view: str, bucket: str) -> None:
+    rows = synced.con.execute(
+        f"SELECT {bucket}, event_type_uri, bookings, canceled, rescheduled "
+        f"FROM analytics.bookings_made_{view}"
+    ).fetchall()
+    expected = ref_bookings_made(synced.truth, bucket)
+    assert sum(v[2] for v in expected.values()) > 0
+    assert {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows} == expected
 
 
 def test_rates_match_ground_truth(synced: Synced) -> None:

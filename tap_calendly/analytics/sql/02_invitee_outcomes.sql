@@ -12,6 +12,8 @@ SELECT
     i.status = 'canceled' AND NOT coalesce(i.rescheduled, FALSE) AS is_canceled,
     coalesce(json_type(i.no_show) <> 'NULL', FALSE) AS is_no_show,
     i.created_at AS booked_at,
+    CAST(timezone('UTC', i.created_at) AS DATE) AS booked_day,
+    CAST(date_trunc('week', timezone('UTC', i.created_at)) AS DATE) AS booked_week,
     e.start_time,
     (epoch(e.start_time) - epoch(i.created_at)) / 3600.0 AS lead_time_hours,
     e.start_time < now() AS has_started,
