@@ -119,19 +119,23 @@ class Warehouse:
         self.options = options
         self._sequence = int(datetime.now(UTC).timestamp() * 1_000_000)
         self._overwritten: set[str] = set()
+        # Three-part names: the file calendly.duckdb is also a catalog named "calendly".
+        row = con.execute("SELECT current_database()").fetchone()
+        self.catalog = str(row[0]) if row else "memory"
         try:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.catalog)}.{quote(schema)}")
         except duckdb.Error as exc:
             raise LoaderError(f"cannot create schema {schema!r}: {exc}") from None
 
     def qualified(self, table: str) -> str:
-        return f"{quote(self.schema)}.{quote(table)}"
+        return f"{quote(self.catalog)}.{quote(self.schema)}.{quote(table)}"
 
     def table_columns(self, table: str) -> dict[str, str]:
         rows = self.con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [self.schema, table],
+            "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [self.catalog, self.schema, table],
         ).fetchall()
         return {str(name): _normal_type(str(kind)) for name, kind in rows}
 

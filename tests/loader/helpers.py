@@ -69,7 +69,8 @@ def rows(
 ) -> list[dict[str, Any]]:
     with duckdb.connect(str(database), read_only=True) as con:
         order = f" ORDER BY {order_by}" if order_by else ""
-        cur = con.execute(f'SELECT * FROM "{schema}"."{table}"{order}')
+        (catalog,) = con.execute("SELECT current_database()").fetchone() or ("",)
+        cur = con.execute(f'SELECT * FROM "{catalog}"."{schema}"."{table}"{order}')
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

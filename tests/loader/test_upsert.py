@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from tests.loader.helpers import record, rows, run_target, schema_msg, state
 
@@ -209,3 +212,29 @@ def test_hard_delete_without_keys_skips_deleted_records(tmp_path: Path) -> None:
     ]
     result = run_target(tmp_path, msgs, hard_delete=True)
     assert [r["v"] for r in rows(result.database, "k")] == ["a"]
+
+
+def test_catalog_and_schema_with_the_same_name(tmp_path: Path) -> None:
+    """The default file calendly.duckdb is a catalog called "calendly", like the schema."""
+    database = tmp_path / "calendly.duckdb"
+    for name in ("a", "b"):
+        result = run_target(
+            tmp_path,
+            [schema_msg("s", PROPS, ["id"]), record("s", {"id": 1, "v": name})],
+            name,
+            database=database,
+        )
+        assert result.code == 0, result.stderr
+    assert rows(database, "s") == [{"id": 1, "v": "b"}]
+
+
+def test_byte_limit_commits_and_overwrite_spans_batches(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _load(tmp_path, "a", [record("s", {"id": 100, "v": "from an earlier run"})])
+    recs = [record("s", {"id": i, "v": "x" * 100}) for i in range(10)]
+    with caplog.at_level(logging.INFO, logger="target_calendly_duckdb"):
+        got = _load(tmp_path, "b", recs, load_method="overwrite", batch_size_bytes=300)
+    commits = [r for r in caplog.records if r.getMessage().startswith("committed")]
+    assert len(commits) == 5  # each record line is ~150 bytes: a commit every 2 records
+    assert [r["id"] for r in got] == list(range(10))  # the earlier run's row is gone, all 10 kept
