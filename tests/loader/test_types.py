@@ -188,3 +188,18 @@ def test_record_metadata_columns(tmp_path: Path) -> None:
     assert first["_sdc_received_at"] is not None
     assert first["_sdc_deleted_at"] is None
     assert second["_sdc_sequence"] > first["_sdc_sequence"]
+
+
+def test_crlf_blank_lines_and_no_final_newline(tmp_path: Path) -> None:
+    props = {"id": {"type": "integer"}, "v": {"type": "string"}}
+    lines = [
+        json.dumps(schema_msg("cr", props, ["id"])),
+        json.dumps(record("cr", {"id": 1, "v": "é"})),
+        "",
+        json.dumps(record("cr", {"id": 2, "v": "b"})),
+    ]
+    source = tmp_path / "crlf.singer"
+    source.write_bytes("\r\n".join(lines).encode())  # no newline after the last record
+    result = run_target(tmp_path, source)
+    assert result.code == 0, result.stderr
+    assert [r["v"] for r in rows(result.database, "cr", "id")] == ["é", "b"]
