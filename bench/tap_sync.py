@@ -43,6 +43,17 @@ class SyncFigures:
     state: dict[str, Any]
 
 
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def pages(n: int, size: int = 100) -> int:
     return max(1, math.ceil(n / size))
 
@@ -92,7 +103,16 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
             (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
             (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
         ])  # fmt: skip
-        _, status, usage = os.wait4(pid, 0)
+        # ru_maxrss of a spawned child includes the parent's image before exec (and
+        # this process holds the whole sandbox), so peak RSS is read from the tap's
+        # own /proc status (VmHWM, the post-exec high-water mark) while it runs.
+        peak_kb = 0
+        while True:
+            peak_kb = max(peak_kb, _vm_hwm_kb(pid))
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.2)
     wall = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
         tail = err_path.read_text(errors="replace").splitlines()[-5:]
@@ -110,7 +130,7 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
         records=records,
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=peak_kb / 1024,
         state=last_state,
     )
 

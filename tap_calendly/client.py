@@ -301,6 +301,9 @@ class ChildStream(CalendlyStream):
     def __init__(self, tap: TapCalendly) -> None:
         super().__init__(tap)
         self._counter: _QuietCounter | None = None
+        # The SDK logs a bookmark line per parent context (per event); keep this
+        # stream's logger to warnings. Its progress is logged by the parent.
+        self.logger.setLevel(logging.WARNING)
 
     def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
         """Per-parent SDK chatter ("Beginning sync ...") goes to DEBUG."""

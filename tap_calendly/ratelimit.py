@@ -158,12 +158,27 @@ class RateLimiter:
                     reset = 60.0
             if limit is not None:
                 self._limit = limit
+            now = self._clock()
+            new_end = now + reset + self._reset_margin if reset is not None else None
+            # Answers arrive out of order: within one window the server's count only
+            # goes down, so a larger "remaining" from an older request is stale. A
+            # reset clearly beyond the known window end means a new window.
+            same_window = (
+                self._window_end is not None
+                and now < self._window_end
+                and (new_end is None or new_end <= self._window_end + 1.0)
+            )
             if remaining is not None:
-                self._remaining = remaining
-            if reset is not None:
-                self._window_end = self._clock() + reset + self._reset_margin
+                if same_window and self._remaining is not None:
+                    self._remaining = min(self._remaining, remaining)
+                else:
+                    self._remaining = remaining
+            if new_end is not None:
+                if not same_window or self._window_end is None:
+                    self._window_end = new_end
                 if status == 429:
-                    self._blocked_until = max(self._blocked_until or 0.0, self._window_end)
+                    self._window_end = max(self._window_end, new_end)
+                    self._blocked_until = max(self._blocked_until or 0.0, new_end)
 
     # -- introspection (tests, logs) -------------------------------------------------
 

@@ -352,7 +352,7 @@ class TapCalendly(Tap):
             parts.append(f"{member.name}: {records} records, {requests_made} requests")
         stats = self.limiter.stats
         self.logger.info(
-            "%s %s; rate-limit waits so far: %d (%.1fs), 429s: %d",
+            "%s %s; rate-limit waits so far: %d (%.1f thread-seconds), 429s: %d",
             "Finished" if final else "Progress",
             "; ".join(parts),
             stats.waits,

@@ -110,3 +110,25 @@ def test_window_rollover_restores_the_full_limit():
         limiter.acquire()
     assert fake.slept == []
     assert limiter.remaining == 10
+
+
+def test_out_of_order_answers_never_raise_the_remaining_count():
+    limiter, _fake = make()
+    limiter.acquire()
+    limiter.release(headers(100, 50, 30))
+    for _ in range(3):
+        limiter.acquire()
+    limiter.release(headers(100, 5, 30))  # the newest count
+    limiter.release(headers(100, 7, 30))  # an older request answering late
+    limiter.release(headers(100, 6, 30))
+    assert limiter.remaining == 5
+
+
+def test_a_new_server_window_is_accepted():
+    limiter, fake = make()
+    limiter.acquire()
+    limiter.release(headers(100, 1, 2))
+    fake.now += 1.5
+    limiter.acquire()
+    limiter.release(headers(100, 99, 60))  # server already started a new window
+    assert limiter.remaining == 99
