@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tap_calendly.analytics.views import CatalogClashError, create_views, load_views
+from tap_calendly.analytics.views import create_views, load_views
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,16 +35,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with duckdb.connect(str(path)) as con:
             result = create_views(con, source=args.source_schema, target=args.schema)
-    except CatalogClashError as exc:
-        print(f"error: {path}: {exc}", file=sys.stderr)
-        return 2
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"error: could not create views in {path}: {first}", file=sys.stderr)
         return 1
-    print(f"created {len(result.created)} views in {args.schema}: {', '.join(result.created)}")
+    print(f"created {len(result.created)} views in {result.schema}: {', '.join(result.created)}")
     for name, missing in result.skipped.items():
-        print(f"skipped {args.schema}.{name}: missing {', '.join(missing)}")
+        print(f"skipped {result.schema}.{name}: missing {', '.join(missing)}")
+    if result.beside_tables:
+        print(
+            f"note: {path.name} is named like the schema {args.source_schema!r}, so the views "
+            f"are in that schema (query {path.stem}.{args.source_schema}.<view>), not in "
+            f"{args.schema!r}"
+        )
     return 0
 
 

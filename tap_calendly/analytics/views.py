@@ -9,6 +9,7 @@ partial sync still gets every view it can support.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -33,13 +34,20 @@ class View:
     def sql(self, *, source: str, target: str) -> str:
         return self.template.format(source=quote_ident(source), target=quote_ident(target))
 
+    def unqualified_sql(self) -> str:
+        """The view with bare table and view names, for creation inside the source schema."""
+        return self.template.replace("{source}.", "").replace("{target}.", "")
+
 
 @dataclass
 class CreateResult:
-    """Which views were created and which were skipped for lack of inputs."""
+    """Which views were created (in ``schema``) and which were skipped for lack of inputs."""
 
+    schema: str
     created: list[str] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=dict)
+    #: The database is named like the source schema, so the views went next to the tables.
+    beside_tables: bool = False
 
 
 def quote_ident(name: str) -> str:
@@ -76,36 +84,54 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-class CatalogClashError(ValueError):
-    """The database file is named like the source schema (see :func:`check_no_catalog_clash`)."""
-
-
-def check_no_catalog_clash(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    """DuckDB names a database after its file, so ``calendly.duckdb`` holding schema
-    ``calendly`` makes every ``calendly.<table>`` reference ambiguous (even views that
-    qualify the catalog fail to bind). Say so plainly instead of a binder error."""
+def catalog_clash(con: duckdb.DuckDBPyConnection, schema: str) -> bool:
+    """Is the database named like ``schema``? DuckDB names a database after its file, so
+    ``calendly.duckdb`` holding schema ``calendly`` makes ``calendly.<table>`` ambiguous,
+    and DuckDB 2.0 cannot create a view over it even with three-part names."""
     row = con.execute("SELECT current_database()").fetchone()
-    if row is not None and str(row[0]).lower() == schema.lower():
-        raise CatalogClashError(
-            f"the database file is named like the schema {schema!r}, which DuckDB cannot "
-            f"resolve; rename the file (e.g. {schema}_dev.duckdb) or load into another schema"
-        )
+    return row is not None and str(row[0]).lower() == schema.lower()
 
 
 def create_views(
     con: duckdb.DuckDBPyConnection, *, source: str = "calendly", target: str = "analytics"
 ) -> CreateResult:
-    """Create (or replace) every view whose inputs exist; report the rest as skipped."""
-    check_no_catalog_clash(con, source)
-    result = CreateResult()
+    """Create (or replace) every view whose inputs exist; report the rest as skipped.
+
+    Normally the views go into ``target``. When the database is named like ``source``
+    (the loader's defaults, ``calendly.duckdb`` + ``calendly``) they go into ``source``
+    itself, written with bare names, which DuckDB binds against the view's own schema.
+    """
     available = _tables(con, source)
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(target)}")
+    if not catalog_clash(con, source):
+        result = CreateResult(schema=target)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(target)}")
+        prefix = f"{quote_ident(target)}."
+        _create_each(con, result, available, lambda v: v.sql(source=source, target=target), prefix)
+        return result
+    result = CreateResult(schema=source, beside_tables=True)
+    row = con.execute("SELECT current_database(), current_schema()").fetchone()
+    assert row is not None
+    catalog, previous_schema = str(row[0]), str(row[1])
+    con.execute(f"USE {quote_ident(catalog)}.{quote_ident(source)}")
+    try:
+        _create_each(con, result, available, View.unqualified_sql, "")
+    finally:
+        con.execute(f"USE {quote_ident(catalog)}.{quote_ident(previous_schema)}")
+    return result
+
+
+def _create_each(
+    con: duckdb.DuckDBPyConnection,
+    result: CreateResult,
+    available: set[str],
+    render: Callable[[View], str],
+    prefix: str,
+) -> None:
     for view in load_views():
         missing = [n for n in view.requires if n not in available and n not in result.created]
         if missing:
             result.skipped[view.name] = missing
-            con.execute(f"DROP VIEW IF EXISTS {quote_ident(target)}.{quote_ident(view.name)}")
+            con.execute(f"DROP VIEW IF EXISTS {prefix}{quote_ident(view.name)}")
             continue
-        con.execute(view.sql(source=source, target=target))
+        con.execute(render(view))
         result.created.append(view.name)
-    return result

@@ -87,13 +87,34 @@ def test_views_go_into_the_chosen_schemas(tmp_path: Path) -> None:
     assert row == (3,)
 
 
-def test_database_named_like_the_schema_is_one_clear_error(
+def test_database_named_like_the_schema_gets_views_beside_the_tables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The loader's defaults: calendly.duckdb holding schema calendly. DuckDB cannot bind a
+    # view over "calendly.<table>" there, so the views go into the calendly schema itself.
     db = tmp_path / "calendly.duckdb"
+    _events_only(tmp_path / "seed.duckdb")
     with duckdb.connect(str(db)) as con:
-        con.execute("CREATE SCHEMA calendly")
-    assert main(["--database", str(db)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "named like the schema 'calendly'" in err
+        con.execute(f"ATTACH '{tmp_path / 'seed.duckdb'}' AS seed (READ_ONLY)")
+        con.execute("CREATE SCHEMA calendly.calendly")
+        for table in ("scheduled_events", "users"):
+            con.execute(
+                f"CREATE TABLE calendly.calendly.{table} AS SELECT * FROM seed.calendly.{table}"
+            )
+    assert main(["--database", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("created 3 views in calendly: host_meetings, host_load")
+    assert "note: calendly.duckdb is named like the schema 'calendly'" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT host_uri, meetings, canceled_meetings FROM calendly.calendly.host_load"
+            " ORDER BY host_uri"
+        ).fetchall()
+        schemas = {r[0] for r in con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    assert rows == [("u1", 1, 1), ("u2", 1, 0)]
+    assert "analytics" not in schemas
+    # Attached under another name the views still resolve (they name no catalog).
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{db}' AS other (READ_ONLY)")
+        row = con.execute("SELECT count(*) FROM other.calendly.host_meetings").fetchone()
+    assert row == (3,)
