@@ -58,3 +58,16 @@ def test_full_sync_makes_the_minimum_number_of_requests(make_sandbox, run_tap, t
     for stream in ("scheduled_events", "event_invitees", "routing_form_submissions"):
         emitted = [r["uri"] for r in result.records[stream]]
         assert len(emitted) == len(set(emitted)) == len(truth[stream])
+
+
+def test_concurrent_fan_out_emits_in_parent_order(
+    make_sandbox, run_tap, tap_config, select_streams
+):
+    sandbox = make_sandbox(scale="small", seed=12, latency_ms=1.0, jitter_ms=3.0)
+    catalog = select_streams("scheduled_events", "event_invitees")
+    runs = [run_tap(tap_config(sandbox, max_concurrency=8), catalog=catalog) for _ in range(2)]
+    orders = [[r["uri"] for r in run.records["event_invitees"]] for run in runs]
+    assert orders[0] == orders[1]
+    events = [e["uri"] for e in runs[0].records["scheduled_events"]]
+    first_seen = list(dict.fromkeys(r["event"] for r in runs[0].records["event_invitees"]))
+    assert first_seen == [e for e in events if e in set(first_seen)]
