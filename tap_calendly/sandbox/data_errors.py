@@ -56,7 +56,9 @@ def op_rng(org: SandboxOrg, *parts: object) -> random.Random:
     """Randomness for an op called without an rng: a function of seed, now, the org's size
     and ``parts`` (so repeating a call at the same instant still draws new values)."""
     size = sum(len(table) for table in org.collections.values())
-    key = "|".join(str(p) for p in (org.seed, org.now_ts(), size, *parts))
+    # URIs carry the server's port; strip the base so a seed means one org on any port.
+    base = org.base_url.rstrip("/")
+    key = "|".join(str(p).replace(base, "") for p in (org.seed, org.now_ts(), size, *parts))
     return random.Random(key)
 
 

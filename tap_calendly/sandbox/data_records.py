@@ -81,7 +81,7 @@ class EventTypeTraits:
 
 
 def traits(event_type: Record) -> EventTypeTraits:
-    crc = zlib.crc32(event_type["uri"].encode())
+    crc = zlib.crc32(last_segment(event_type["uri"]).encode())
     limit = 1 if event_type["kind"] == "solo" else 4 + crc % 17
     return EventTypeTraits(
         limit=limit,
@@ -103,7 +103,7 @@ def team_hosts(org: SandboxOrg, event_type: Record) -> list[Record]:
     members = sorted(users)
     if not members:
         return []
-    crc = zlib.crc32(event_type["uri"].encode())
+    crc = zlib.crc32(last_segment(event_type["uri"]).encode())
     size = min(len(members), 2 + crc % 3)
     start = crc % len(members)
     return [users[members[(start + i) % len(members)]] for i in range(size)]

@@ -64,7 +64,7 @@ def form_targets(org: SandboxOrg, form: Record) -> list[str]:
     )
     if not types:
         return []
-    crc = zlib.crc32(form["uri"].encode())
+    crc = zlib.crc32(rec.last_segment(form["uri"]).encode())
     return [types[(crc + 7 * i) % len(types)] for i in range(1 + crc % 3)]
 
 

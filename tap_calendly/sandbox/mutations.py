@@ -440,7 +440,7 @@ class _Reconfirmations:
         still: list[str] = []
         for uri in self.pending:
             waiting = org.get("event_invitees", uri)
-            crc = zlib.crc32(uri.encode())
+            crc = zlib.crc32(rec.last_segment(uri).encode())
             if waiting is None or waiting["status"] != "active" or crc % 5 == 0:
                 continue
             reconfirmation = waiting["reconfirmation"]

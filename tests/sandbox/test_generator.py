@@ -44,6 +44,19 @@ def test_same_seed_same_org_and_other_seed_differs(org: SandboxOrg) -> None:
     assert other["users"] != ground_truth(org)["users"]
 
 
+def test_org_does_not_depend_on_the_port(org: SandboxOrg) -> None:
+    """The sandbox binds a random port, so seed 7 must mean the same org on any port."""
+    from tap_calendly.sandbox.mutations import advance
+
+    def shape(base: str) -> str:
+        other = generate_org(7, "small", base, NOW)
+        advance(other, timedelta(days=1))
+        text = json.dumps(ground_truth(other), sort_keys=True)
+        return text.replace(base, "BASE")
+
+    assert shape("http://127.0.0.1:1111") == shape("http://127.0.0.1:2222")
+
+
 def test_small_scale_sizes(org: SandboxOrg) -> None:
     c = org.collections
     scale = SCALES["small"]
