@@ -48,6 +48,26 @@ def _equals(field: str, value: Any) -> Predicate | None:
     return check
 
 
+def _email_equals(field: str, value: str | None) -> Predicate | None:
+    """Calendly matches e-mail filters case-insensitively."""
+    if not value:
+        return None
+    wanted = value.lower()
+
+    def check(record: Record) -> bool:
+        return str(field_value(record, field) or "").lower() == wanted
+
+    return check
+
+
+def _status(params: dict[str, str], allowed: tuple[str, ...]) -> str | None:
+    """The ``status`` filter, or a 400 naming the values the endpoint accepts."""
+    status = params.get("status")
+    if status is not None and status not in allowed:
+        raise invalid_argument("status", f"status must be {' or '.join(allowed)}")
+    return status
+
+
 def _member_users(event: Record) -> Iterable[str]:
     return {m["user"] for m in event.get("event_memberships", ()) if m.get("user")}
 
@@ -91,9 +111,7 @@ def list_scheduled_events(api: Api, req: ApiRequest) -> ApiResponse:
     spec = api.sort_spec(params, token, ("start_time",), "start_time:asc")
     min_start = ts(parse_time_param(params.get("min_start_time"), "min_start_time"))
     max_start = ts(parse_time_param(params.get("max_start_time"), "max_start_time"))
-    status = params.get("status")
-    if status not in (None, "active", "canceled"):
-        raise invalid_argument("status", "status must be active or canceled")
+    status = _status(params, ("active", "canceled"))
     email = params.get("invitee_email")
     email_filter: Predicate | None = None
     if email:
@@ -142,15 +160,8 @@ def list_event_invitees(api: Api, req: ApiRequest) -> ApiResponse:
     ):
         raise permission_denied("You are not allowed to view this event")
     spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    status = params.get("status")
-    if status not in (None, "active", "canceled"):
-        raise invalid_argument("status", "status must be active or canceled")
-    email = (params.get("email") or "").lower()
-    email_filter: Predicate | None = None
-    if email:
-
-        def email_filter(invitee: Record) -> bool:
-            return str(invitee.get("email", "")).lower() == email
+    status = _status(params, ("active", "canceled"))
+    email_filter = _email_equals("email", params.get("email"))
 
     return api.page(
         req,
@@ -225,12 +236,7 @@ def list_memberships(api: Api, req: ApiRequest) -> ApiResponse:
     if user != req.principal.user_uri and not req.principal.is_admin:
         raise permission_denied()
     spec = SortSpec((("created_at", False),))
-    email = (params.get("email") or "").lower()
-    email_filter: Predicate | None = None
-    if email:
-
-        def email_filter(m: Record) -> bool:
-            return str(m["user"].get("email", "")).lower() == email
+    email_filter = _email_equals("user.email", params.get("email"))
 
     return api.page(
         req,
@@ -256,15 +262,8 @@ def list_invitations(api: Api, req: ApiRequest) -> ApiResponse:
     params, token = api.effective_params(req, endpoint, ("sort", "email", "status"))
     count = api.parse_count(req)
     spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    status = params.get("status")
-    if status not in (None, "pending", "accepted", "declined"):
-        raise invalid_argument("status", "status must be pending, accepted or declined")
-    email = (params.get("email") or "").lower()
-    email_filter: Predicate | None = None
-    if email:
-
-        def email_filter(i: Record) -> bool:
-            return str(i.get("email", "")).lower() == email
+    status = _status(params, ("pending", "accepted", "declined"))
+    email_filter = _email_equals("email", params.get("email"))
 
     return api.page(
         req,
