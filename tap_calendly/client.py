@@ -9,6 +9,10 @@
 
 ``ChildStream`` is a per-parent stream whose state is one bookmark for the whole
 stream (``state_partitioning_keys = ()``): state stays O(streams), never O(parents).
+
+Full-table streams send ONE ``ACTIVATE_VERSION`` per run, after all of their records
+(see :meth:`CalendlyStream.activate_versions`), so a target retires rows the API no
+longer returns without the table ever being briefly empty.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import requests
 from singer_sdk import metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams.rest import PageContext, RESTStream
 
 from tap_calendly.errors import AccessDenied, NotFound
@@ -113,6 +118,8 @@ class CalendlyStream(RESTStream[str | None]):
         self._warn_lock = threading.Lock()
         self._warned = False
         self._emitted = 0
+        #: A 403 (or a top-level 404) skipped all or part of this stream this run.
+        self._incomplete = False
 
     # -- wiring to the tap's shared resources -----------------------------------------
 
@@ -236,10 +243,13 @@ class CalendlyStream(RESTStream[str | None]):
         except AccessDenied as exc:
             if not self.gated:
                 raise
+            self._incomplete = True
             self.warn_once(f"skipped: access denied ({exc.title or 403}: {exc.api_message})")
         except NotFound as exc:
             if not self.skip_on_404:
                 raise
+            if not self.parent_stream_type:  # a child's 404 is a vanished parent: complete
+                self._incomplete = True
             self.warn_once(f"skipped: not found ({exc.where})")
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
@@ -254,11 +264,64 @@ class CalendlyStream(RESTStream[str | None]):
             for child in self.child_streams:
                 if isinstance(child, ChildStream):
                     child.flush_counter()
+            self.activate_versions()
             self.tap.log_progress(self, final=True)
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         self._emitted += 1
         return row
+
+    # -- table versions (ACTIVATE_VERSION) ---------------------------------------------
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """On unless the setting is false: deletions reach the target by default."""
+        return self.config.get("emit_activate_version_messages") is not False
+
+    @property
+    def table_version(self) -> int:
+        """The run's start in epoch milliseconds (the SDK's seconds would give two runs
+        in the same second one version, and the second could not retire anything)."""
+        return self.tap.initialized_at
+
+    @property
+    def versioned(self) -> bool:
+        """Whether this run sends an ACTIVATE_VERSION for this stream."""
+        return (
+            self.selected
+            and self.replication_method == REPLICATION_FULL_TABLE
+            and self.emit_activate_version_messages
+        )
+
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        """Deferred: the SDK calls this at the start of every ``sync`` call, i.e. once
+        per parent for a child stream. Only the version its records carry is set here;
+        :meth:`activate_versions` sends the one message after the last record."""
+        self._stream_version = self.table_version
+
+    def activate_versions(self) -> None:
+        """One ACTIVATE_VERSION for this stream and each descendant, after all records.
+
+        Skipped for a stream a 403 (or a top-level 404) cut short: rows that could not
+        be re-read must not be retired. SCHEMA goes first (the writer drops it if
+        already sent) because a child whose parents were all gone never sent one.
+        """
+        streams: list[CalendlyStream] = [self]
+        for stream in streams:
+            streams.extend(c for c in stream.child_streams if isinstance(c, CalendlyStream))
+        for stream in streams:
+            if not stream.versioned:
+                continue
+            if stream._incomplete:
+                stream.logger.warning(
+                    "%s: not sending ACTIVATE_VERSION (part of the stream was skipped); "
+                    "rows it no longer returns stay in the target until a complete run",
+                    stream.name,
+                )
+                continue
+            stream._stream_version = stream.table_version
+            stream._write_schema_message()
+            super(CalendlyStream, stream)._write_activate_version_message(stream.table_version)
 
     @property
     def emitted(self) -> int:

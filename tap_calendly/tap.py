@@ -64,6 +64,7 @@ class TapCalendly(Tap):
         TapCapabilities.DISCOVER,
         TapCapabilities.CATALOG,
         TapCapabilities.STATE,
+        TapCapabilities.ACTIVATE_VERSION,
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
         PluginCapabilities.STRUCTURED_LOGGING,
@@ -172,6 +173,18 @@ class TapCalendly(Tap):
             th.IntegerType,
             default=5,
             description="Retries for 5xx, timeouts, resets and truncated bodies.",
+        ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=True,
+            title="Emit `ACTIVATE_VERSION` messages",
+            description=(
+                "Send one ACTIVATE_VERSION per full-table stream after its records, so "
+                "the target retires rows the API no longer returns (departed members, "
+                "revoked invitations, deleted webhooks, past availability). Incremental "
+                "streams never send it."
+            ),
         ),
         th.Property(
             "user_agent",

@@ -20,7 +20,8 @@ class WebhookSubscriptionsStream(CalendlyStream):
     Organization scope (admins) lists ``scope=organization`` and then ``scope=user``
     for every member (the member list comes from the memberships stream, which syncs
     first, so memberships are not listed twice); user scope lists only the token
-    user's own subscriptions. A 403 on one scope skips it with a warning.
+    user's own subscriptions. A 403 on one scope skips it with a warning (and no
+    ACTIVATE_VERSION is sent this run, so that scope's rows are not retired).
     """
 
     name = "webhook_subscriptions"
@@ -70,12 +71,14 @@ class WebhookSubscriptionsStream(CalendlyStream):
                         seen.add(row["uri"])
                         yield row
             except AccessDenied as exc:
+                self._incomplete = True
                 self.logger.warning(
                     "%s: scope=%s skipped: access denied (%s)",
                     self.name,
                     scope["scope"],
                     exc.api_message or exc.title,
                 )
+        self.activate_versions()
         self.tap.log_progress(self, final=True)
 
     def fetch_scope(self, scope: dict[str, Any]) -> list[Record]:
