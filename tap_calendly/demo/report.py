@@ -41,19 +41,28 @@ def _views(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def table_counts(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
-    """Rows in each base table of ``schema``."""
+def table_counts(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, tuple[int, int]]:
+    """Live and retired rows in each base table of ``schema``.
+
+    Rows the tap's ACTIVATE_VERSION retired (a member who left, a passed availability
+    slot) keep ``_sdc_deleted_at`` set under the loader's default soft delete; they are
+    counted apart so the report shows what exists now.
+    """
     names = con.execute(
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name",
         [schema],
     ).fetchall()
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[int, int]] = {}
     for (name,) in names:
+        table = f"{quote_ident(schema)}.{quote_ident(str(name))}"
+        columns = {str(c[0]) for c in con.execute(f"DESCRIBE {table}").fetchall()}
+        retired = "_sdc_deleted_at IS NOT NULL" if "_sdc_deleted_at" in columns else "false"
         row = con.execute(
-            f"SELECT count(*) FROM {quote_ident(schema)}.{quote_ident(str(name))}"
+            f"SELECT count(*) FILTER (WHERE NOT ({retired})), "
+            f"count(*) FILTER (WHERE {retired}) FROM {table}"
         ).fetchone()
-        counts[str(name)] = int(row[0]) if row else 0
+        counts[str(name)] = (int(row[0]), int(row[1])) if row else (0, 0)
     return counts
 
 
@@ -90,7 +99,10 @@ def render(
 
     counts = table_counts(con, source)
     out.append(f"Rows per table ({source} schema)")
-    out += [f"  {name:<30} {n:>8,}" for name, n in counts.items()]
+    out += [
+        f"  {name:<30} {live:>8,}" + (f"  (+{retired:,} retired)" if retired else "")
+        for name, (live, retired) in counts.items()
+    ]
 
     if "bookings_weekly" in views:
         out.append("")

@@ -167,3 +167,17 @@ def test_database_named_like_the_schema_is_refused_before_anything_runs(
     assert "choose another file name" in captured.err
     assert captured.err.count("\n") == 1
     assert "sandbox:" not in captured.out
+
+
+def test_report_counts_live_and_retired_rows_apart() -> None:
+    import duckdb
+
+    from tap_calendly.demo.report import table_counts
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA calendly")
+    con.execute("CREATE TABLE calendly.users (uri VARCHAR, _sdc_deleted_at TIMESTAMPTZ)")
+    con.execute("INSERT INTO calendly.users VALUES ('a', NULL), ('b', now()), ('c', NULL)")
+    con.execute("CREATE TABLE calendly.groups (uri VARCHAR)")
+    con.execute("INSERT INTO calendly.groups VALUES ('g')")
+    assert table_counts(con, "calendly") == {"groups": (1, 0), "users": (2, 1)}
