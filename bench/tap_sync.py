@@ -59,7 +59,7 @@ def pages(n: int, size: int = 100) -> int:
 
 
 def minimum_requests(truth: dict[str, list[dict[str, Any]]], horizon_days: int = 14) -> int:
-    """The fewest requests a complete full sync can make (see tests/e2e)."""
+    """The fewest requests a complete full sync can make (see tests/tap/test_tap_requests.py)."""
     users = len(truth["organization_memberships"])
     invitees = Counter(i["event"] for i in truth["event_invitees"])
     submissions = Counter(s["routing_form"] for s in truth["routing_form_submissions"])

@@ -44,6 +44,8 @@ SCALES: dict[str, Scale] = {
     "small": Scale(10, 2_000, 2, 3, 60, 400, 4, 3, 2, 0.32),
     "medium": Scale(50, 25_000, 4, 6, 600, 4_000, 6, 6, 4, 0.32),
     "large": Scale(200, 250_000, 10, 12, 5_000, 20_000, 10, 15, 10, 0.32),
+    # Many members, few events: per-member fan-outs dominate (bench/tap_sync.py --scale wide).
+    "wide": Scale(1_000, 5_000, 20, 3, 60, 1_000, 4, 10, 5, 0.32),
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.loader.helpers import record, rows, run_target, schema_msg, state
+from tests.support.loader import record, rows, run_target, schema_msg, state
 
 PROPS = {
     "id": {"type": "integer"},

@@ -13,7 +13,7 @@ import pytest
 
 from tap_calendly.loader.cli import run
 from tap_calendly.loader.settings import SETTINGS
-from tests.loader.helpers import record, rows, run_target, schema_msg, write_input
+from tests.support.loader import record, rows, run_target, schema_msg, write_input
 
 SCRIPT = shutil.which("target-calendly-duckdb", path=str(Path(sys.executable).parent))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.loader.helpers import column_types, record, rows, run_target, schema_msg
+from tests.support.loader import column_types, record, rows, run_target, schema_msg
 
 
 def test_new_columns_mid_stream_and_old_rows_kept(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tap_calendly.loader.schema_map import safe_name
-from tests.loader.helpers import column_types, rows, run_target, tables
+from tests.support.loader import column_types, rows, run_target, tables
 
 STREAMS = files("singer_sdk.testing") / "target_test_streams"
 

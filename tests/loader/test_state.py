@@ -11,7 +11,7 @@ import pytest
 
 from tap_calendly.loader.settings import LoaderConfig
 from tap_calendly.loader.target import Loader
-from tests.loader.helpers import as_line, record, run_target, schema_msg, state
+from tests.support.loader import as_line, record, run_target, schema_msg, state
 
 PROPS = {"id": {"type": "integer"}, "v": {"type": "string"}}
 

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.loader.helpers import column_types, record, rows, run_target, schema_msg
+from tests.support.loader import column_types, record, rows, run_target, schema_msg
 
 TS = {"type": ["string", "null"], "format": "date-time"}
 

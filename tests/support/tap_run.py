@@ -1,4 +1,4 @@
-"""Helpers for the tap's end-to-end tests: an in-process sandbox and a tap runner."""
+"""Tap test helpers: an in-process sandbox, a tap runner and their fixtures."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def tap_config(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture(name="run_tap")
 def run_tap_fixture() -> Any:
-    """The :func:`run_tap` helper (fixtures, because this directory is no package)."""
+    """The :func:`run_tap` helper as a fixture."""
     return run_tap
 
 
