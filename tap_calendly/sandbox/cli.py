@@ -18,7 +18,7 @@ from tap_calendly.sandbox.faults import FAULT_KINDS, FaultConfig, ScheduledFault
 from tap_calendly.sandbox.runner import PLANS, Sandbox, SandboxSettings, default_now
 from tap_calendly.sandbox.store import parse_ts
 
-SCALE_CHOICES = ("small", "medium", "large")
+SCALE_CHOICES = ("small", "medium", "large", "wide")
 
 
 class CliError(Exception):
