@@ -39,6 +39,7 @@ meltano-install: $(PLUGINS_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check tap_calendly tests bench
 	$(BIN)/ruff format --check tap_calendly tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -31,9 +31,9 @@ from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams.rest import PageContext, RESTStream
 
-from tap_calendly.errors import AccessDenied, NotFound
+from tap_calendly.api.errors import AccessDenied, NotFound
+from tap_calendly.api.transport import payload
 from tap_calendly.fanout import in_worker
-from tap_calendly.transport import payload
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -129,7 +129,7 @@ class CalendlyStream(RESTStream[str | None]):
 
     @property
     def url_base(self) -> str:
-        return str(self.config.get("api_url") or "https://api.calendly.com").rstrip("/")
+        return self.tap.settings.base_url
 
     @property
     def requests_session(self) -> requests.Session:
@@ -141,7 +141,7 @@ class CalendlyStream(RESTStream[str | None]):
 
     @property
     def timeout(self) -> int:
-        return int(self.config.get("request_timeout") or 30)
+        return max(1, round(self.tap.settings.request_timeout))
 
     def get_url(self, context: Context | None) -> str:
         return f"{self.url_base}{self.path}"
@@ -181,7 +181,7 @@ class CalendlyStream(RESTStream[str | None]):
             method=http.method,
             url=http.url,
             params=http.encode_params(),
-            headers={"User-Agent": self.user_agent, **http.headers},
+            headers={**http.headers, "User-Agent": self.tap.settings.user_agent},
         )
         return request.prepare()
 
@@ -276,7 +276,7 @@ class CalendlyStream(RESTStream[str | None]):
     @property
     def emit_activate_version_messages(self) -> bool:
         """On unless the setting is false: deletions reach the target by default."""
-        return self.config.get("emit_activate_version_messages") is not False
+        return self.tap.settings.emit_activate_version_messages
 
     @property
     def table_version(self) -> int:

@@ -10,47 +10,27 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream, Tap
-from singer_sdk import typing as th
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from typing_extensions import override
 
-from tap_calendly.auth import (
-    DEFAULT_OAUTH_TOKEN_URL,
-    BearerAuth,
-    OAuthTokens,
-    StaticToken,
-    TokenProvider,
-)
-from tap_calendly.errors import CalendlyUserError
+from tap_calendly.api import CalendlyClient, CalendlyError, ConfigError, Owner, Settings
+from tap_calendly.api.auth import BearerAuth
+from tap_calendly.api.ratelimit import RateLimiter
+from tap_calendly.api.transport import Transport
 from tap_calendly.fanout import FanOut
 from tap_calendly.output import CalendlySingerWriter
-from tap_calendly.ratelimit import RateLimiter
+from tap_calendly.settings_schema import settings_jsonschema
 from tap_calendly.streams import STREAM_TYPES
-from tap_calendly.transport import Transport, payload
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
 
     from tap_calendly.client import CalendlyStream
-
-DEFAULT_API_URL = "https://api.calendly.com"
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who the token is and where "now" is, looked up once per run."""
-
-    me: dict[str, Any]
-    user_uri: str
-    organization_uri: str
-    server_now: datetime
 
 
 class TapCalendly(Tap):
@@ -70,210 +50,52 @@ class TapCalendly(Tap):
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
-    config_jsonschema: ClassVar[dict[str, Any]] = th.PropertiesList(
-        th.Property(
-            "personal_access_token",
-            th.StringType,
-            secret=True,
-            description="Calendly personal access token. Use this OR the OAuth settings.",
-        ),
-        th.Property(
-            "client_id",
-            th.StringType,
-            description="OAuth client id (with client_secret and refresh_token).",
-        ),
-        th.Property(
-            "client_secret", th.StringType, secret=True, description="OAuth client secret."
-        ),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description=(
-                "OAuth refresh token. Calendly rotates it on every refresh; the newest one "
-                "is kept in token_file, which wins over this value on later runs."
-            ),
-        ),
-        th.Property(
-            "oauth_token_url",
-            th.StringType,
-            default=DEFAULT_OAUTH_TOKEN_URL,
-            description="OAuth token endpoint.",
-        ),
-        th.Property(
-            "token_file",
-            th.StringType,
-            description=(
-                "File (mode 0600) where rotated OAuth tokens are saved atomically before "
-                "use. Required with OAuth."
-            ),
-        ),
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=DEFAULT_API_URL,
-            description="API base URL (a sandbox URL for local runs).",
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            description=("Earliest event start time / activity time to sync. Empty: all history."),
-        ),
-        th.Property(
-            "lookback_days",
-            th.NumberType,
-            default=30,
-            description=(
-                "Incremental runs re-read events starting from bookmark minus this many "
-                "days, to catch cancellations, reschedules and no-shows of older events."
-            ),
-        ),
-        th.Property(
-            "scope",
-            th.StringType,
-            default="organization",
-            allowed_values=["organization", "user"],
-            description="organization (admin token, whole org) or user (the token's user).",
-        ),
-        th.Property(
-            "organization",
-            th.StringType,
-            description="Organization URI. Default: the token user's current organization.",
-        ),
-        th.Property(
-            "user",
-            th.StringType,
-            description="User URI for user scope. Default: the token's user (/users/me).",
-        ),
-        th.Property(
-            "availability_horizon_days",
-            th.IntegerType,
-            default=14,
-            description="Days ahead covered by busy-time and available-time snapshots.",
-        ),
-        th.Property(
-            "max_concurrency",
-            th.IntegerType,
-            default=8,
-            description="Concurrent requests for per-parent fan-outs (e.g. invitees).",
-        ),
-        th.Property(
-            "requests_per_minute",
-            th.IntegerType,
-            description="Optional local cap below the server's rate limit.",
-        ),
-        th.Property(
-            "request_timeout",
-            th.NumberType,
-            default=30,
-            description="Seconds before a request is abandoned and retried.",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=5,
-            description="Retries for 5xx, timeouts, resets and truncated bodies.",
-        ),
-        th.Property(
-            "emit_activate_version_messages",
-            th.BooleanType,
-            default=True,
-            title="Emit `ACTIVATE_VERSION` messages",
-            description=(
-                "Send one ACTIVATE_VERSION per full-table stream after its records, so "
-                "the target retires rows the API no longer returns (departed members, "
-                "revoked invitations, deleted webhooks, past availability). Incremental "
-                "streams never send it."
-            ),
-        ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            default="tap-calendly",
-            description="User-Agent header sent with every request.",
-        ),
-    ).to_dict()
+    config_jsonschema: ClassVar[dict[str, Any]] = settings_jsonschema()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._settings: Settings | None = None
         super().__init__(*args, **kwargs)
-        self._owner: Owner | None = None
-        self._owner_lock = threading.Lock()
         self._members: list[str] | None = None
         #: Number of parent streams currently emitting records (see ChildStream).
         self.parents_syncing = 0
-        if kwargs.get("validate_config", True):
-            self.check_auth_settings()
 
     # -- settings --------------------------------------------------------------------
 
-    def check_auth_settings(self) -> None:
-        """Exactly one auth method, complete; otherwise one clear error line."""
-        config = self.config
-        oauth_keys = ("client_id", "client_secret", "refresh_token")
-        has_pat = bool(config.get("personal_access_token"))
-        oauth_given = [k for k in oauth_keys if config.get(k)]
-        if has_pat and oauth_given:
-            raise CalendlyUserError(
-                "configure exactly one auth method: personal_access_token OR "
-                "client_id/client_secret/refresh_token, not both"
-            )
-        if not has_pat and not oauth_given:
-            raise CalendlyUserError(
-                "no credentials: set personal_access_token, or client_id, client_secret "
-                "and refresh_token"
-            )
-        if oauth_given:
-            missing = [k for k in oauth_keys if not config.get(k)]
-            if missing:
-                raise CalendlyUserError(f"OAuth settings incomplete: missing {', '.join(missing)}")
-            if not config.get("token_file"):
-                raise CalendlyUserError(
-                    "OAuth needs token_file: Calendly rotates the refresh token on every "
-                    "refresh and the new one must be saved"
-                )
-        scope = config.get("scope", "organization")
-        if scope not in ("organization", "user"):
-            raise CalendlyUserError("scope must be 'organization' or 'user'")
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """Our :class:`Settings` first (one line, never a value), then the SDK's own keys."""
+        try:
+            self._settings = Settings.parse(self.config)
+        except ConfigError as exc:
+            if raise_errors:
+                raise
+            return [str(exc)]
+        return super()._validate_config(raise_errors=raise_errors)
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings (parsed on first use when validation was skipped)."""
+        if self._settings is None:
+            self._settings = Settings.parse(self.config)
+        return self._settings
 
     @property
     def api_url(self) -> str:
-        return str(self.config.get("api_url") or DEFAULT_API_URL).rstrip("/")
+        return self.settings.base_url
 
     # -- shared resources (created on first use, never at discovery) -------------------
 
     @cached_property
+    def client(self) -> CalendlyClient:
+        return CalendlyClient.from_settings(self.settings)
+
+    @property
     def limiter(self) -> RateLimiter:
-        cap = self.config.get("requests_per_minute")
-        return RateLimiter(requests_per_minute=int(cap) if cap else None)
+        return self.client.limiter
 
-    @cached_property
+    @property
     def transport(self) -> Transport:
-        concurrency = int(self.config.get("max_concurrency") or 8)
-        session = Transport.build_session(concurrency)
-        return Transport(
-            api_url=self.api_url,
-            tokens=self.token_provider(session),
-            limiter=self.limiter,
-            session=session,
-            timeout=float(self.config.get("request_timeout") or 30),
-            max_retries=int(self.config.get("max_retries", 5)),
-            user_agent=str(self.config.get("user_agent") or "tap-calendly"),
-        )
-
-    def token_provider(self, session: Any) -> TokenProvider:
-        self.check_auth_settings()
-        config = self.config
-        if config.get("personal_access_token"):
-            return StaticToken(str(config["personal_access_token"]))
-        return OAuthTokens(
-            client_id=str(config["client_id"]),
-            client_secret=str(config["client_secret"]),
-            refresh_token=str(config["refresh_token"]),
-            token_url=str(config.get("oauth_token_url") or DEFAULT_OAUTH_TOKEN_URL),
-            token_file=Path(str(config["token_file"])).expanduser(),
-            session=session,
-            timeout=float(config.get("request_timeout") or 30),
-        )
+        return self.client.transport
 
     @cached_property
     def bearer_auth(self) -> BearerAuth:
@@ -281,38 +103,20 @@ class TapCalendly(Tap):
 
     @cached_property
     def fanout(self) -> FanOut:
-        return FanOut(int(self.config.get("max_concurrency") or 8))
+        return FanOut(self.settings.max_concurrency)
 
     def owner(self) -> Owner:
         """``/users/me`` once per run: URIs for filters, the full user, server time."""
-        if self._owner is not None:
-            return self._owner
-        with self._owner_lock:
-            if self._owner is None:
-                import requests
-
-                request = requests.Request("GET", f"{self.api_url}/users/me").prepare()
-                response = self.transport.send(request, stream="users")
-                body = payload(response)
-                me = body.get("resource") if isinstance(body, dict) else None
-                if not isinstance(me, dict) or not me.get("uri"):
-                    raise CalendlyUserError(f"{self.api_url}/users/me did not return a user")
-                server_now = self.transport.first_server_date or datetime.now(UTC)
-                self._owner = Owner(
-                    me=me,
-                    user_uri=str(self.config.get("user") or me["uri"]),
-                    organization_uri=str(
-                        self.config.get("organization") or me.get("current_organization") or ""
-                    ),
-                    server_now=server_now,
-                )
-                self.logger.info(
-                    "Syncing as %s, scope=%s, server time %s",
-                    self._owner.user_uri,
-                    self.config.get("scope", "organization"),
-                    server_now.isoformat(),
-                )
-            return self._owner
+        first = self.client._owner is None
+        owner = self.client.owner()
+        if first:
+            self.logger.info(
+                "Syncing as %s, scope=%s, server time %s",
+                owner.user_uri,
+                self.settings.scope,
+                owner.server_now.isoformat(),
+            )
+        return owner
 
     def remember_member(self, user_uri: str) -> None:
         """Called by the memberships stream for every member it emits."""
@@ -336,14 +140,13 @@ class TapCalendly(Tap):
 
     def server_now(self) -> datetime:
         """The server's latest clock reading (its ``Date`` header), else the owner's."""
-        latest = self.transport.last_server_date
-        owner = self.owner()
-        return max(latest, owner.server_now) if latest else owner.server_now
+        self.owner()
+        return self.client.server_now()
 
     def owner_filter(self) -> dict[str, str]:
         """The list filter for the configured scope."""
         owner = self.owner()
-        if self.config.get("scope", "organization") == "user":
+        if self.settings.scope == "user":
             return {"user": owner.user_uri}
         return {"organization": owner.organization_uri}
 
@@ -354,7 +157,7 @@ class TapCalendly(Tap):
 
     def log_progress(self, stream: CalendlyStream, *, final: bool = False) -> None:
         """One line per stream (and its children): records, requests, rate-limit waits."""
-        if "transport" not in self.__dict__:
+        if "client" not in self.__dict__:
             return
         transport = self.transport
         family = [stream, *stream.child_streams]
@@ -380,7 +183,7 @@ class TapCalendly(Tap):
         """Run the tap; user errors end in one line and exit status 1."""
         try:
             super().invoke(*args, **kwargs)
-        except CalendlyUserError as exc:
+        except CalendlyError as exc:
             cls.logger.error("tap-calendly: %s", exc)
             sys.exit(1)
 

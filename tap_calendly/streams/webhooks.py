@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from tap_calendly.api.errors import AccessDenied
 from tap_calendly.client import CalendlyStream, Record
-from tap_calendly.errors import AccessDenied
 from tap_calendly.streams.schema import array, datetime_, key_string, record, string
 
 if TYPE_CHECKING:

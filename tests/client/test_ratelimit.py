@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tap_calendly.ratelimit import RateLimiter
+from tap_calendly.api.ratelimit import RateLimiter
 
 
 class FakeTime:

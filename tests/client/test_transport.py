@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 import requests
 
-from tap_calendly.auth import OAuthTokens, StaticToken, read_token_file
-from tap_calendly.errors import AccessDenied, CalendlyAPIError, CalendlyUserError, NotFound
-from tap_calendly.ratelimit import RateLimiter
-from tap_calendly.transport import Transport, payload
+from tap_calendly.api.auth import OAuthTokens, StaticToken, read_token_file
+from tap_calendly.api.errors import AccessDenied, APIError, CalendlyError, NotFound
+from tap_calendly.api.ratelimit import RateLimiter
+from tap_calendly.api.transport import Transport, payload
 
 URL = "https://api.example.test/scheduled_events?count=100"
 
@@ -36,6 +37,7 @@ class ScriptedSession:
         self.outcomes = list(outcomes)
         self.auth_headers: list[str] = []
         self.posts: list[dict] = []
+        self.redirects_followed: list[bool] = []
 
     def send(self, request, **kwargs):
         self.auth_headers.append(request.headers["Authorization"])
@@ -44,8 +46,9 @@ class ScriptedSession:
             raise outcome
         return outcome
 
-    def post(self, url, data=None, auth=None, timeout=None):
+    def post(self, url, data=None, auth=None, timeout=None, allow_redirects=True):
         self.posts.append(dict(data))
+        self.redirects_followed.append(allow_redirects)
         return self.outcomes.pop(0)
 
 
@@ -94,7 +97,7 @@ def test_truncated_body_and_5xx_and_resets_are_retried():
 
 def test_retries_are_bounded():
     transport, _, _ = make([response(503)] * 3, max_retries=2)
-    with pytest.raises(CalendlyAPIError) as info:
+    with pytest.raises(APIError) as info:
         transport.send(prepared(), stream="s")
     assert info.value.status == 503
 
@@ -123,7 +126,7 @@ def test_other_4xx_is_fatal_with_calendly_title_and_message_but_no_token():
         "details": [{"parameter": "min_start_time", "message": "bad time"}],
     }
     transport, _, _ = make([response(400, body)])
-    with pytest.raises(CalendlyAPIError) as info:
+    with pytest.raises(APIError) as info:
         transport.send(prepared(), stream="s")
     text = str(info.value)
     assert "400 Invalid Argument: The supplied parameters are invalid." in text
@@ -134,7 +137,7 @@ def test_other_4xx_is_fatal_with_calendly_title_and_message_but_no_token():
 
 def test_401_with_a_pat_is_one_clear_fatal_line():
     transport, _, _ = make([response(401, {"title": "Unauthenticated"})])
-    with pytest.raises(CalendlyUserError) as info:
+    with pytest.raises(CalendlyError) as info:
         transport.send(prepared(), stream="s")
     assert "401" in str(info.value)
     assert "SECRET" not in str(info.value)
@@ -170,6 +173,7 @@ def test_oauth_401_refreshes_once_and_persists_the_rotated_token_first(tmp_path)
     transport.send(prepared(), stream="s")
     assert api_session.auth_headers == ["Bearer at-1", "Bearer at-2"]
     assert [p["refresh_token"] for p in api_session.posts] == ["rt-0", "rt-1"]
+    assert api_session.redirects_followed == [False, False]
     saved = read_token_file(token_file)
     assert saved is not None
     assert saved["refresh_token"] == "rt-2"
@@ -208,8 +212,43 @@ def test_rejected_refresh_token_is_a_clear_error(tmp_path):
         token_file=tmp_path / "t.json",
         session=session,  # type: ignore[arg-type]
     )
-    with pytest.raises(CalendlyUserError) as info:
+    with pytest.raises(CalendlyError) as info:
         tokens.token()
     assert "invalid_grant" in str(info.value)
     assert "rt-OLD" not in str(info.value)
     assert "csecret" not in str(info.value)
+
+
+def test_unwritable_token_file_stops_before_the_refresh_token_is_spent():
+    # /proc takes no new files, even for root: the write fails as on a read-only mount.
+    session = ScriptedSession([token_response("at-1", "rt-1")])
+    tokens = OAuthTokens(
+        client_id="cid",
+        client_secret="csecret",
+        refresh_token="rt-0",
+        token_url="https://auth.example.test/oauth/token",
+        token_file=Path("/proc/calendly-tokens.json"),
+        session=session,  # type: ignore[arg-type]
+    )
+    with pytest.raises(CalendlyError) as info:
+        tokens.token()
+    assert session.posts == []  # the single-use refresh token was never sent
+    assert "was not used" in str(info.value)
+    assert "rt-0" not in str(info.value)
+
+
+def test_token_file_under_a_file_is_refused_before_any_request(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    session = ScriptedSession([token_response("at-1", "rt-1")])
+    with pytest.raises(CalendlyError) as info:
+        OAuthTokens(
+            client_id="cid",
+            client_secret="csecret",
+            refresh_token="rt-0",
+            token_url="https://auth.example.test/oauth/token",
+            token_file=blocker / "tokens.json",
+            session=session,  # type: ignore[arg-type]
+        ).token()
+    assert session.posts == []
+    assert "token_file" in str(info.value)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tap_calendly.ratelimit import RateLimiter
+from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.tap import TapCalendly
 
@@ -66,7 +66,7 @@ def run_tap(
     with contextlib.redirect_stdout(out):
         tap = TapCalendly(config=config, state=state or {}, catalog=catalog)
         if fake_time is not None:
-            tap.__dict__["limiter"] = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
+            tap.transport.limiter = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
             tap.transport.sleep = fake_time.sleep
         try:
             tap.sync_all()

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tap_calendly.errors import CalendlyUserError
+from tap_calendly.api.errors import CalendlyError
 from tap_calendly.tap import Owner, TapCalendly
 
 BASE = "https://api.example.test"
@@ -26,7 +26,7 @@ def make_tap(state: dict | None = None, **config) -> TapCalendly:
         state=state or {},
         setup_mapper=False,
     )
-    tap._owner = Owner(
+    tap.client._owner = Owner(
         me={"uri": ME, "current_organization": ORG},
         user_uri=ME,
         organization_uri=ORG,
@@ -195,7 +195,7 @@ def test_children_keep_one_bookmark_per_stream():
     ],
 )
 def test_exactly_one_complete_auth_method(config, expected):
-    with pytest.raises(CalendlyUserError) as info:
+    with pytest.raises(CalendlyError) as info:
         TapCalendly(config={"api_url": BASE, **config}, setup_mapper=False)
     message = str(info.value)
     assert expected in message
@@ -211,7 +211,7 @@ def test_discovery_needs_no_token_and_lists_every_stream():
         "routing_form_submissions", "activity_log_entries", "user_busy_times",
         "event_type_available_times", "user_availability_schedules", "webhook_subscriptions",
     }  # fmt: skip
-    assert tap._owner is None  # no owner lookup at construction or discovery
+    assert "client" not in tap.__dict__  # no client (so no owner lookup) at discovery
 
 
 @pytest.mark.parametrize(

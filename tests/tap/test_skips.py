@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tap_calendly.errors import AccessDenied, NotFound
+from tap_calendly.api.errors import AccessDenied, NotFound
 from tap_calendly.tap import Owner, TapCalendly
 
 BASE = "https://api.example.test"
@@ -25,14 +25,14 @@ class RaisingTransport:
 
 def make_tap(error: Exception) -> tuple[TapCalendly, RaisingTransport]:
     tap = TapCalendly(config={"personal_access_token": "pat", "api_url": BASE}, setup_mapper=False)
-    tap._owner = Owner(
+    tap.client._owner = Owner(
         me={"uri": f"{BASE}/users/ME"},
         user_uri=f"{BASE}/users/ME",
         organization_uri=f"{BASE}/organizations/O",
         server_now=datetime(2026, 7, 1, tzinfo=UTC),
     )
     transport = RaisingTransport(error)
-    tap.__dict__["transport"] = transport
+    tap.client.transport = transport  # type: ignore[assignment]
     return tap, transport
 
 

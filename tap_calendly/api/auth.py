@@ -25,9 +25,10 @@ import orjson
 import requests
 from requests.auth import AuthBase
 
-from tap_calendly.errors import CalendlyUserError
+from tap_calendly.api.errors import AuthError, ConfigError, NetworkError
+from tap_calendly.api.settings import DEFAULT_OAUTH_TOKEN_URL
 
-DEFAULT_OAUTH_TOKEN_URL = "https://auth.calendly.com/oauth/token"
+__all__ = ["DEFAULT_OAUTH_TOKEN_URL", "OAuthTokens", "StaticToken", "TokenProvider"]
 #: Refresh this many seconds before the access token's stated expiry.
 EXPIRY_SLACK_SECONDS = 120.0
 
@@ -96,11 +97,11 @@ def read_token_file(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise CalendlyUserError(f"cannot read token_file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read token_file {path}: {exc.strerror}") from None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise CalendlyUserError(f"token_file {path} is not valid JSON") from None
+        raise ConfigError(f"token_file {path} is not valid JSON") from None
     return data if isinstance(data, dict) else None
 
 
@@ -167,22 +168,51 @@ class OAuthTokens:
             self._refresh_locked()
             return True
 
+    def _state(self, refresh_token: str, access: str | None, expires_at: float) -> dict[str, Any]:
+        return {
+            "refresh_token": refresh_token,
+            "access_token": access,
+            "expires_at": expires_at,
+            "seed": self._seed,
+            "updated_at": self._clock(),
+        }
+
+    def _save(self, state: dict[str, Any], *, spent: bool) -> None:
+        try:
+            write_token_file(self._token_file, state)
+        except OSError as exc:
+            consequence = (
+                "the rotated refresh token could not be saved: re-authorize"
+                if spent
+                else "the refresh token was not used, so it is still valid"
+            )
+            raise ConfigError(
+                f"cannot write token_file {self._token_file}: {exc.strerror or exc}; {consequence}"
+            ) from None
+
     def _refresh_locked(self) -> None:
+        # Prove the token file is writable *before* spending the single-use refresh
+        # token: rewriting the current state costs nothing and fails the same way a
+        # write of the rotated one would (missing folder, read-only, full disk).
+        self._save(self._state(self._refresh_token, self._access, self._expires_at), spent=False)
         try:
             response = self._session.post(
                 self._token_url,
                 data={"grant_type": "refresh_token", "refresh_token": self._refresh_token},
                 auth=(self._client_id, self._client_secret),
                 timeout=self._timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise CalendlyUserError(
+            raise NetworkError(
                 f"cannot reach the OAuth token endpoint {self._token_url}: {type(exc).__name__}"
             ) from None
         if response.status_code != 200:
-            raise CalendlyUserError(
-                f"OAuth refresh failed with HTTP {response.status_code}"
-                f"{_oauth_error(response)}: re-authorize and update refresh_token"
+            raise AuthError(
+                response.status_code,
+                "OAuth refresh failed",
+                f"{_oauth_error(response)}re-authorize and update refresh_token",
+                f"POST {self._token_url}",
             )
         try:
             body = orjson.loads(response.content)
@@ -190,19 +220,15 @@ class OAuthTokens:
             new_refresh = str(body.get("refresh_token") or self._refresh_token)
             expires_in = float(body.get("expires_in") or 7200)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            raise CalendlyUserError("OAuth token endpoint returned an unexpected body") from None
+            raise AuthError(
+                response.status_code,
+                "OAuth refresh failed",
+                "the token endpoint returned an unexpected body",
+                f"POST {self._token_url}",
+            ) from None
         expires_at = self._clock() + expires_in
         # Persist first: the old refresh token is already revoked server-side.
-        write_token_file(
-            self._token_file,
-            {
-                "refresh_token": new_refresh,
-                "access_token": access,
-                "expires_at": expires_at,
-                "seed": self._seed,
-                "updated_at": self._clock(),
-            },
-        )
+        self._save(self._state(new_refresh, access, expires_at), spent=True)
         self._refresh_token = new_refresh
         self._access = access
         self._expires_at = expires_at
@@ -218,7 +244,7 @@ def _oauth_error(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     parts = [str(body[k]) for k in ("error", "error_description", "title") if body.get(k)]
-    return f" ({': '.join(parts)})" if parts else ""
+    return f"{': '.join(parts)}; " if parts else ""
 
 
 class BearerAuth(AuthBase):

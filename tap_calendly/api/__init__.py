@@ -1,0 +1,43 @@
+"""The Calendly client core: settings, one client, typed errors. No singer-sdk here.
+
+Everything that talks to Calendly (the tap, the actions, the webhook receiver) goes
+through :class:`CalendlyClient`; see docs/client.md.
+"""
+
+from __future__ import annotations
+
+from tap_calendly.api.client import CalendlyClient, Owner
+from tap_calendly.api.errors import (
+    AccessDenied,
+    APIError,
+    AuthError,
+    CalendlyError,
+    ConfigError,
+    Conflict,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    UsageError,
+)
+from tap_calendly.api.settings import SETTINGS, Settings
+from tap_calendly.api.transport import RetryPolicy
+
+__all__ = [
+    "SETTINGS",
+    "APIError",
+    "AccessDenied",
+    "AuthError",
+    "CalendlyClient",
+    "CalendlyError",
+    "ConfigError",
+    "Conflict",
+    "NetworkError",
+    "NotFound",
+    "Owner",
+    "RateLimited",
+    "RetryPolicy",
+    "ServerError",
+    "Settings",
+    "UsageError",
+]
