@@ -224,16 +224,18 @@ class Settings:
         """Validate ``config`` (unknown keys are left to their owners, e.g. the SDK)."""
         problems: list[str] = []
         values: dict[str, Any] = {}
+        given: set[str] = set()
         for name, raw in _resolve_aliases(config, problems).items():
             spec = BY_NAME[name]
             if raw is None or (raw == "" and spec.kind != "secret"):
                 continue
+            given.add(name)
             try:
                 values[name] = _convert(spec, raw)
             except ValueError as exc:
                 problems.append(f"{name} {exc}")
         settings = cls(**values)
-        problems.extend(settings._auth_problems(require_auth))
+        problems.extend(_auth_problems(given, require_auth))
         if problems:
             raise ConfigError("invalid settings: " + "; ".join(problems))
         return settings
@@ -268,34 +270,36 @@ class Settings:
         """Every secret value set (for redaction and tests that grep output)."""
         return [str(getattr(self, s.name)) for s in SETTINGS if s.secret and getattr(self, s.name)]
 
-    def _auth_problems(self, require_auth: bool) -> list[str]:
-        has_pat = self.personal_access_token is not None
-        oauth_given = [k for k in OAUTH_KEYS if getattr(self, k) is not None]
-        if has_pat and oauth_given:
-            return [
-                "configure exactly one auth method: personal_access_token OR "
-                "client_id/client_secret/refresh_token, not both"
-            ]
-        if not has_pat and not oauth_given:
-            if not require_auth:
-                return []
-            return [
-                "no credentials: set personal_access_token, or client_id, client_secret, "
-                "refresh_token and token_file"
-            ]
-        if oauth_given:
-            missing = [k for k in OAUTH_KEYS if getattr(self, k) is None]
-            if missing:
-                return [f"OAuth settings incomplete: missing {', '.join(missing)}"]
-            if self.token_file is None:
-                return [
-                    "OAuth needs token_file: Calendly rotates the refresh token on every "
-                    "refresh and the new one must be saved"
-                ]
-        return []
-
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _auth_problems(given: set[str], require_auth: bool) -> list[str]:
+    """Exactly one complete auth method among the settings given (valid or not)."""
+    has_pat = "personal_access_token" in given
+    oauth_given = [k for k in OAUTH_KEYS if k in given]
+    if has_pat and oauth_given:
+        return [
+            "configure exactly one auth method: personal_access_token OR "
+            "client_id/client_secret/refresh_token, not both"
+        ]
+    if not has_pat and not oauth_given:
+        if not require_auth:
+            return []
+        return [
+            "no credentials: set personal_access_token, or client_id, client_secret, "
+            "refresh_token and token_file"
+        ]
+    if oauth_given:
+        missing = [k for k in OAUTH_KEYS if k not in given]
+        if missing:
+            return [f"OAuth settings incomplete: missing {', '.join(missing)}"]
+        if "token_file" not in given:
+            return [
+                "OAuth needs token_file: Calendly rotates the refresh token on every "
+                "refresh and the new one must be saved"
+            ]
+    return []
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
