@@ -168,3 +168,12 @@ def test_tap_schema_comes_from_the_one_definition():
             assert schema[setting.name]["default"] == setting.default
         for alias in setting.aliases:
             assert alias in schema[setting.name]["description"]
+
+
+def test_the_settings_table_in_the_docs_names_every_setting():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "tap.md").read_text(encoding="utf-8")
+    table = doc.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in table, f"docs/tap.md does not describe {setting.name}"
+        for alias in setting.aliases:
+            assert f"`{alias}`" in table, f"docs/tap.md does not name the alias {alias}"
