@@ -70,7 +70,6 @@ def _fingerprint(secret: str) -> str:
 def write_token_file(path: Path, data: dict[str, Any]) -> None:
     """Atomically replace ``path`` with ``data`` (mode 0600, fsynced)."""
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         os.fchmod(fd, 0o600)
@@ -178,6 +177,11 @@ class OAuthTokens:
         }
 
     def _save(self, state: dict[str, Any], *, spent: bool) -> None:
+        if not self._token_file.parent.is_dir():
+            raise ConfigError(
+                f"the folder of token_file {self._token_file} does not exist: create it "
+                "(the refresh token was not used, so it is still valid)"
+            )
         try:
             write_token_file(self._token_file, state)
         except OSError as exc:

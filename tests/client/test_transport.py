@@ -252,3 +252,20 @@ def test_token_file_under_a_file_is_refused_before_any_request(tmp_path):
         ).token()
     assert session.posts == []
     assert "token_file" in str(info.value)
+
+
+def test_missing_token_folder_is_not_created_and_the_refresh_token_is_kept(tmp_path):
+    session = ScriptedSession([token_response("at-1", "rt-1")])
+    tokens = OAuthTokens(
+        client_id="cid",
+        client_secret="csecret",
+        refresh_token="rt-0",
+        token_url="https://auth.example.test/oauth/token",
+        token_file=tmp_path / "missing" / "tokens.json",
+        session=session,  # type: ignore[arg-type]
+    )
+    with pytest.raises(CalendlyError, match="does not exist") as info:
+        tokens.token()
+    assert session.posts == []
+    assert not (tmp_path / "missing").exists()
+    assert "still valid" in str(info.value)
