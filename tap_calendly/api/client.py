@@ -118,8 +118,12 @@ class CalendlyClient:
         stream: str = "client",
         policy: RetryPolicy | None = None,
         decode_json: bool = True,
+        timeout: float | None = None,
     ) -> requests.Response:
-        """Send one request through the shared transport and return the response."""
+        """Send one request through the shared transport and return the response.
+
+        ``timeout`` (seconds per attempt) overrides ``request_timeout`` for this request.
+        """
         prepared = requests.Request(
             method.upper(),
             self.url(path),
@@ -129,7 +133,9 @@ class CalendlyClient:
             files=dict(files) if files else None,
             headers=dict(headers or {}),
         ).prepare()
-        return self.transport.send(prepared, stream=stream, policy=policy, decode_json=decode_json)
+        return self.transport.send(
+            prepared, stream=stream, policy=policy, decode_json=decode_json, timeout=timeout
+        )
 
     def get(
         self, path: str, params: Mapping[str, Any] | None = None, *, stream: str = "client"

@@ -229,14 +229,17 @@ class Transport:
         stream: str,
         policy: RetryPolicy | None = None,
         decode_json: bool = True,
+        timeout: float | None = None,
     ) -> requests.Response:
         """Send ``request`` until it succeeds or fails for good; return the response.
 
         With ``decode_json`` the 2xx JSON body is decoded and verified before returning
         (see :func:`payload`), so a truncated body is retried like a network error.
+        ``timeout`` (seconds, per attempt) overrides the transport's for this request.
         Raises :class:`NetworkError` or an :class:`APIError` subclass.
         """
         policy = policy or self.policy
+        per_attempt = self.timeout if timeout is None else timeout
         method = (request.method or "GET").upper()
         where = f"{method} {urlsplit(request.url or '').path}"
         may_repeat = method in SAFE_METHODS or policy.unsafe_retries
@@ -252,7 +255,7 @@ class Transport:
             self.limiter.acquire()
             response: requests.Response | None = None
             try:
-                response = self.session.send(request, timeout=self.timeout, allow_redirects=False)
+                response = self.session.send(request, timeout=per_attempt, allow_redirects=False)
                 status = response.status_code
                 if decode_json and 200 <= status < 300 and status != 204 and response.content:
                     try:
