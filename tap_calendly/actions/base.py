@@ -46,6 +46,11 @@ def planned(outcome: WriteOutcome) -> Record:
     return {"dry_run": True, "request": outcome.planned}
 
 
+def object_uri(client: Calendly, given: str, path: str) -> str:
+    """The URI to report for ``path``: the one the caller gave, else ``api_url + path``."""
+    return given.strip() if "://" in given else client.url(path)
+
+
 def removal(uri: str, verb: str, outcome: WriteOutcome) -> Record:
     """The result of a DELETE (Calendly answers 204 with no body)."""
     if outcome.planned is not None:

@@ -52,8 +52,11 @@ class DataCompliance(Namespace):
         api: bool = True,
     ) -> Record:
         """Ask Calendly to erase events starting in [start, end) (at most 24 months, in
-        the past); optionally erase them and their dependent rows in ``duckdb``."""
+        the past by the server's clock, read first); optionally erase them and their
+        dependent rows in ``duckdb``."""
         start, end = validate.deletion_range(start_time, end_time)
+        if api:
+            validate.in_the_past(end, self._client.server_now())
         body = {
             "start_time": validate.calendly_time(start),
             "end_time": validate.calendly_time(end),

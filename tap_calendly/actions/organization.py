@@ -12,6 +12,7 @@ from tap_calendly.actions.base import (
     Namespace,
     Record,
     error_text,
+    object_uri,
     planned,
     query,
     removal,
@@ -76,7 +77,8 @@ class Memberships(Namespace):
         404 is success."""
         membership = validate.uuid_of(uuid, "UUID", segment="organization_memberships")
         path = f"/organization_memberships/{membership}"
-        return removal(self._client.url(path), "removed", self._client.write("DELETE", path))
+        uri = object_uri(self._client, uuid, path)
+        return removal(uri, "removed", self._client.write("DELETE", path))
 
 
 class Invitations(Namespace):
@@ -146,7 +148,8 @@ class Invitations(Namespace):
     def revoke(self, uuid: str, *, organization: str | None = None) -> Record:
         """Revoke a pending invitation; a retried revoke answered 404 is success."""
         path = self._path(uuid, organization)
-        return removal(self._client.url(path), "revoked", self._client.write("DELETE", path))
+        uri = object_uri(self._client, uuid, path)
+        return removal(uri, "revoked", self._client.write("DELETE", path))
 
 
 class Groups(Namespace):

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from tap_calendly.actions.client import Calendly
 
 logger = logging.getLogger("tap-calendly.actions")
+#: The loggers --debug turns up to INFO: this module's and the transport's (retries).
+DEBUG_LOGGERS = ("tap-calendly.actions", "tap-calendly.http")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 RESPONSE_TYPES = ("json", "text", "binary")

@@ -12,6 +12,7 @@ from tap_calendly.actions.base import (
     Record,
     Rows,
     error_text,
+    object_uri,
     planned,
     query,
     removal,
@@ -230,4 +231,5 @@ class NoShows(Namespace):
     def unmark(self, uuid: str) -> Record:
         no_show = validate.uuid_of(uuid, "UUID", segment="invitee_no_shows")
         outcome = self._client.write("DELETE", f"/invitee_no_shows/{no_show}")
-        return removal(self._client.url(f"/invitee_no_shows/{no_show}"), "deleted", outcome)
+        path = f"/invitee_no_shows/{no_show}"
+        return removal(object_uri(self._client, uuid, path), "deleted", outcome)

@@ -198,10 +198,8 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
-def deletion_range(
-    start: str | datetime, end: str | datetime, *, now: datetime | None = None
-) -> tuple[datetime, datetime]:
-    """The data-compliance event range: end after start, at most 24 months, in the past."""
+def deletion_range(start: str | datetime, end: str | datetime) -> tuple[datetime, datetime]:
+    """The data-compliance event range: end after start, at most 24 months."""
     lo, hi = timestamp(start, "--start-time"), timestamp(end, "--end-time")
     if hi <= lo:
         raise fail("--end-time must be after --start-time")
@@ -210,9 +208,16 @@ def deletion_range(
             f"the range can be at most {MAX_DELETION_MONTHS} months (Calendly's limit): "
             "split it into several requests"
         )
-    if hi > (now or datetime.now(UTC)):
-        raise fail("--end-time must be in the past (Calendly deletes past events only)")
     return lo, hi
+
+
+def in_the_past(end: datetime, now: datetime) -> None:
+    """Calendly deletes past events only; ``now`` is the server's clock."""
+    if end > now:
+        raise fail(
+            f"--end-time must be in the past (Calendly's clock reads {calendly_time(now)}): "
+            "Calendly deletes past events only"
+        )
 
 
 def day(value: str, what: str) -> date:

@@ -7,7 +7,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tap_calendly.actions import validate
-from tap_calendly.actions.base import STREAM, Namespace, Record, Rows, planned, query, removal
+from tap_calendly.actions.base import (
+    STREAM,
+    Namespace,
+    Record,
+    Rows,
+    object_uri,
+    planned,
+    query,
+    removal,
+)
 from tap_calendly.api.errors import AccessDenied, APIError
 
 SCOPES = ("organization", "user")
@@ -114,7 +123,8 @@ class Webhooks(Namespace):
         """Delete one subscription; a retried delete answered 404 is success."""
         hook = validate.uuid_of(uuid, "UUID", segment="webhook_subscriptions")
         path = f"/webhook_subscriptions/{hook}"
-        return removal(self._client.url(path), "deleted", self._client.write("DELETE", path))
+        uri = object_uri(self._client, uuid, path)
+        return removal(uri, "deleted", self._client.write("DELETE", path))
 
     def instanced(
         self, url_prefix: str, *, scope: str | None = None, user: str | None = None

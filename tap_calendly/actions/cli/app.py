@@ -21,6 +21,7 @@ from tap_calendly.actions.cli.common import CONTEXT, Group, examples_epilog
 from tap_calendly.actions.cli.output import FORMATS, Output
 from tap_calendly.actions.cli.state import Aborted, State
 from tap_calendly.actions.describe import redact
+from tap_calendly.actions.raw import DEBUG_LOGGERS
 from tap_calendly.api.errors import CalendlyError
 
 EXAMPLES = (
@@ -114,10 +115,30 @@ def _fail(message: str, code: int, secrets: Sequence[str] = ()) -> int:
     return code
 
 
+class _StderrHandler(logging.Handler):
+    """Client log lines (retries, --debug) on the current stderr, prefixed like errors."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"calendly: {record.getMessage()}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; map every outcome to an exit code (see module docstring)."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="calendly: %(message)s")
-    args = list(sys.argv[1:] if argv is None else argv)
+    handler = _StderrHandler(logging.INFO)
+    loggers = [logging.getLogger(n) for n in ("tap-calendly", *DEBUG_LOGGERS)]
+    levels = [log.level for log in loggers]
+    loggers[0].addHandler(handler)
+    if loggers[0].level == logging.NOTSET:
+        loggers[0].setLevel(logging.WARNING)
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        loggers[0].removeHandler(handler)
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
+
+
+def _run(args: list[str]) -> int:
     holder: list[State] = []
     try:
         with cli.make_context("calendly", args) as ctx:

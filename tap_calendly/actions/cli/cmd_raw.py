@@ -12,7 +12,14 @@ import orjson
 from tap_calendly.actions import validate
 from tap_calendly.actions.cli.common import command, show, write_options
 from tap_calendly.actions.cli.state import get_state
-from tap_calendly.actions.raw import METHODS, RESPONSE_TYPES, grouped, parse_pairs, raw_policy
+from tap_calendly.actions.raw import (
+    DEBUG_LOGGERS,
+    METHODS,
+    RESPONSE_TYPES,
+    grouped,
+    parse_pairs,
+    raw_policy,
+)
 
 S = "calendly --sandbox"
 
@@ -101,7 +108,7 @@ def raw(
     if response_type == "binary" and out is None and sys.stdout.isatty():
         raise validate.fail("binary output on a terminal: pass --out FILE or redirect stdout")
     if debug:
-        for name in ("tap-calendly.actions", "tap-calendly.http"):
+        for name in DEBUG_LOGGERS:
             logging.getLogger(name).setLevel(logging.INFO)
     client = get_state().client(dry_run=dry_run)
     answer = client.raw_response(
