@@ -29,6 +29,24 @@ _SANDBOX_REPLACES = (
     "organization_url",
     "user",
 )
+#: The settings the actions use: meltano.yml's `calendly` utility declares exactly these
+#: (as the tap declares them), checked by tests/actions/test_meltano_plugin.py.
+MELTANO_SETTINGS = (
+    "personal_access_token",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "oauth_token_url",
+    "token_file",
+    "api_url",
+    "scope",
+    "organization",
+    "user",
+    "requests_per_minute",
+    "request_timeout",
+    "max_retries",
+    "user_agent",
+)
 SANDBOX_SEED = 7
 SANDBOX_SCALE = "small"
 #: The --sandbox clock, frozen: the same data, UUIDs and times on every run, so the
