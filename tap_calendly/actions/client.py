@@ -46,7 +46,6 @@ from tap_calendly.api.client import CalendlyClient
 from tap_calendly.api.errors import APIError, CalendlyError
 from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.api.settings import Settings
-from tap_calendly.api.transport import RetryPolicy
 
 Record = dict[str, Any]
 #: Recognises the answer a repeated write gets when its first attempt was applied.
@@ -199,31 +198,6 @@ class Calendly(CalendlyClient):
         answer = self.raw_response(method, path, **options)
         return {"dry_run": True, "request": answer.planned} if answer.planned else answer.body
 
-    def raw_response(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        form: Mapping[str, Any] | None = None,
-        files: Mapping[str, tuple[str, bytes]] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        response_type: str = "json",
-        timeout: float | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> RawResponse:
-        """Like :meth:`raw`, with the status and headers."""
-        return send_raw(
-            self,
-            method,
-            path,
-            json=json,
-            form=form,
-            files=files,
-            query=query,
-            headers=headers,
-            response_type=response_type,
-            timeout=timeout,
-            retry=retry,
-        )
+    def raw_response(self, method: str, path: str, **options: Any) -> RawResponse:
+        """Like :meth:`raw`, with the status and headers (options: :func:`send_raw`)."""
+        return send_raw(self, method, path, **options)

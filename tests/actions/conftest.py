@@ -22,6 +22,9 @@ from tap_calendly.actions.cli import main
 from tap_calendly.actions.cli import state as cli_state
 from tap_calendly.sandbox.generator import generate_org
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
+from tests.contract.conftest import spec
+
+__all__ = ["spec"]  # the contract harness's spec fixture, for the request-body tests
 
 
 def start_sandbox(**overrides: Any) -> Sandbox:

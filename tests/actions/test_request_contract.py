@@ -8,25 +8,14 @@ import copy
 import re
 from typing import Any
 
-import pytest
-import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from tests.contract.conftest import SPEC_PATH
 from tests.contract.test_openapi_contract import strict
 
 from . import ids
 from .conftest import invoke, write_config
 
 WRITES = ("post", "delete")
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"spec not found at {SPEC_PATH}")
-    loaded: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return loaded
 
 
 def template_for(spec: dict[str, Any], method: str, path: str) -> str | None:

@@ -130,26 +130,17 @@ def test_event_types_list_get_and_available_times(cli):
     assert all(e["active"] for e in listed.json)
     one = cli("event-types", "get", ids.EVENT_TYPE)
     assert one.json["uri"] == ids.EVENT_TYPE
-    slots = cli(
-        "event-types",
-        "available-times",
-        ids.EVENT_TYPE,
-        "--start-time",
-        "2030-01-08T00:00:00Z",
-        "--end-time",
-        "2030-01-15T00:00:00Z",
-    )
-    assert slots.code == 0, slots.err
-    assert isinstance(slots.json, list)
-    too_long = cli(
-        "event-types",
-        "available-times",
-        ids.EVENT_TYPE,
-        "--start-time",
-        "2030-01-08T00:00:00Z",
-        "--end-time",
-        "2030-02-09T00:00:00Z",
-    )
+
+    def slots(end: str):
+        return cli(
+            "event-types", "available-times", ids.EVENT_TYPE, "--start-time",
+            "2030-01-08T00:00:00Z", "--end-time", end,
+        )  # fmt: skip
+
+    week = slots("2030-01-15T00:00:00Z")
+    assert week.code == 0, week.err
+    assert isinstance(week.json, list)
+    too_long = slots("2030-02-09T00:00:00Z")
     assert too_long.code == 2
     assert "at most 31 days" in too_long.error_line
 

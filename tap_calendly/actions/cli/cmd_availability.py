@@ -11,12 +11,12 @@ S = "calendly --sandbox"
 
 schedules = group(
     "availability-schedules",
-    "List and show users' availability schedules.",
+    "List and show availability schedules.",
     [f"{S} availability-schedules list"],
 )
 busy = group(
     "busy-times",
-    "List a user's busy times (Calendly events and external calendars).",
+    "List a user's busy times.",
     [f"{S} busy-times list --start-time 2031-01-06T00:00:00Z --end-time 2031-01-13T00:00:00Z"],
 )
 

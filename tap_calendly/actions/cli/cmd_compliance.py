@@ -19,7 +19,7 @@ NO_API_HELP = "Only the --duckdb erasure (Calendly was asked already)."
 
 compliance = group(
     "data-compliance",
-    "Erase invitee or event data (Enterprise), in Calendly and in your DuckDB copy.",
+    "Erase invitee or event data (Enterprise).",
     [
         f"{S} data-compliance delete-invitees someone@example.com --yes",
         "calendly --config tap.json data-compliance delete-invitees someone@example.com "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tap_calendly.actions.cli.common import command, group, limit_option, show, show_many
+from tap_calendly.actions.cli.common import add_get, command, group, limit_option, show_many
 from tap_calendly.actions.cli.state import get_state
 
 S = "calendly --sandbox"
@@ -34,12 +34,6 @@ def forms_list(organization: str | None, sort: str | None, limit: int | None) ->
     show_many(rows, ("uri", "name", "status", "updated_at"))
 
 
-@command(forms, "get", "Show one routing form", examples=[f"{S} routing-forms get UUID"])
-@click.argument("uuid")
-def forms_get(uuid: str) -> None:
-    show(get_state().client().routing_forms.get(uuid))
-
-
 @command(
     submissions,
     "list",
@@ -54,12 +48,10 @@ def submissions_list(form: str, sort: str | None, limit: int | None) -> None:
     show_many(rows, ("uri", "submitter", "result.type", "created_at"))
 
 
-@command(
+add_get(forms, "routing_forms", "Show one routing form", example=f"{S} routing-forms get UUID")
+add_get(
     submissions,
-    "get",
+    "routing_form_submissions",
     "Show one routing form submission",
-    examples=[f"{S} routing-form-submissions get UUID"],
+    example=f"{S} routing-form-submissions get UUID",
 )
-@click.argument("uuid")
-def submissions_get(uuid: str) -> None:
-    show(get_state().client().routing_form_submissions.get(uuid))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from tap_calendly.actions.cli.common import (
+    add_get,
+    add_removal,
     command,
     destructive_options,
     group,
@@ -30,7 +32,7 @@ memberships = group(
 )
 invitations = group(
     "invitations",
-    "List, send and revoke invitations to the organization.",
+    "List, send and revoke organization invitations.",
     [
         f"{S} invitations create --email new.hire@example.com",
         f"{S} invitations list --status pending --output table",
@@ -39,7 +41,7 @@ invitations = group(
 groups = group("groups", "List and show groups.", [f"{S} groups list"])
 activity = group(
     "activity-log",
-    "Read the organization's activity log (Enterprise).",
+    "Read the activity log (Enterprise).",
     [f"{S} activity-log list --namespace User --limit 5"],
 )
 
@@ -59,13 +61,6 @@ def register(root: click.Group) -> None:
 @output_option
 def me() -> None:
     show(get_state().client().users.me())
-
-
-@command(users, "get", "Show one user", examples=[f"{S} users get me"])
-@click.argument("uuid")
-def users_get(uuid: str) -> None:
-    """UUID is a user UUID, a user URI, or ``me``."""
-    show(get_state().client().users.get(uuid))
 
 
 # -- memberships -------------------------------------------------------------------------
@@ -95,36 +90,6 @@ def memberships_list(
         .memberships.list(organization=organization, user=user, email=email, role=role, limit=limit)
     )
     show_many(rows, ("uri", "role", "user.name", "user.email", "created_at"))
-
-
-@command(
-    memberships,
-    "get",
-    "Show one membership",
-    examples=[f"{S} memberships get 6d76b07e-881e-4162-ae2e-b1547f150524"],
-)
-@click.argument("uuid")
-def memberships_get(uuid: str) -> None:
-    show(get_state().client().memberships.get(uuid))
-
-
-@command(
-    memberships,
-    "remove",
-    "Remove a user from the organization",
-    examples=[f"{S} memberships remove 6d76b07e-881e-4162-ae2e-b1547f150524 --yes"],
-    details=(
-        "Admins only; the owner cannot be removed. The user loses access at once and "
-        "their user-scoped webhook subscriptions stop. Retried after a connection failure; "
-        "a retry that finds the membership gone (404) counts as done."
-    ),
-)
-@click.argument("uuid")
-@destructive_options
-def memberships_remove(uuid: str, yes: bool, dry_run: bool) -> None:
-    state = get_state()
-    state.confirm(f"Remove membership {uuid} from the organization?", yes=yes, dry_run=dry_run)
-    show(state.client(dry_run=dry_run).memberships.remove(uuid))
 
 
 # -- invitations -------------------------------------------------------------------------
@@ -221,12 +186,6 @@ def groups_list(organization: str | None, limit: int | None) -> None:
     show_many(rows, ("uri", "name", "member_count", "updated_at"))
 
 
-@command(groups, "get", "Show one group", examples=[f"{S} groups get GROUP_UUID"])
-@click.argument("uuid")
-def groups_get(uuid: str) -> None:
-    show(get_state().client().groups.get(uuid))
-
-
 @command(
     activity,
     "list",
@@ -273,3 +232,26 @@ def activity_list(
         )
     )
     show_many(rows, ("occurred_at", "fully_qualified_name", "actor.display_name", "uri"))
+
+
+add_get(users, "users", "Show one user (UUID, URI or me)", example=f"{S} users get me")
+add_get(
+    memberships,
+    "memberships",
+    "Show one membership",
+    example=f"{S} memberships get 10a3d6b2-aa05-411a-b271-5945795e8229",
+)
+add_removal(
+    memberships,
+    "remove",
+    "Remove a user from the organization",
+    question="Remove membership {uuid} from the organization?",
+    call=lambda client, uuid: client.memberships.remove(uuid),
+    example=f"{S} memberships remove 10a3d6b2-aa05-411a-b271-5945795e8229 --yes",
+    details=(
+        "Admins only; the owner cannot be removed. The user loses access at once and "
+        "their user-scoped webhook subscriptions stop. Retried after a connection failure; "
+        "a retry that finds the membership gone (404) counts as done."
+    ),
+)
+add_get(groups, "groups", "Show one group", example=f"{S} groups get GROUP_UUID")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from tap_calendly.actions.cli.common import (
+    add_get,
+    add_removal,
     command,
     destructive_options,
     group,
@@ -28,17 +30,17 @@ events = group(
 )
 invitees = group(
     "invitees",
-    "List and show the invitees of an event.",
+    "List and show an event's invitees.",
     [f"{S} invitees list EVENT_UUID --output table"],
 )
 event_types = group(
     "event-types",
-    "List and show event types, and their bookable times.",
+    "List and show event types and bookable times.",
     [f"{S} event-types list --active --output table"],
 )
 shares = group(
     "shares",
-    "Create customised one-off shares of an event type.",
+    "Create customised shares of an event type.",
     [f"{S} shares create --event-type EVENT_TYPE_URI --name 'Intro call' --duration 30"],
 )
 links = group(
@@ -104,13 +106,6 @@ def events_list(
         )
     )
     show_many(rows, ("uri", "name", "status", "start_time", "invitees_counter.active"))
-
-
-@command(events, "get", "Show one scheduled event", examples=[f"{S} events get EVENT_UUID"])
-@click.argument("uuid")
-def events_get(uuid: str) -> None:
-    """UUID is the event's UUID or its URI."""
-    show(get_state().client().events.get(uuid))
 
 
 @command(
@@ -210,12 +205,6 @@ def event_types_list(
         )
     )
     show_many(rows, ("uri", "name", "active", "duration", "kind"))
-
-
-@command(event_types, "get", "Show one event type", examples=[f"{S} event-types get UUID"])
-@click.argument("uuid")
-def event_types_get(uuid: str) -> None:
-    show(get_state().client().event_types.get(uuid))
 
 
 @command(
@@ -333,12 +322,6 @@ def links_create(owner: str, owner_type: str, max_event_count: int, dry_run: boo
 # -- no-shows ------------------------------------------------------------------------------
 
 
-@command(no_shows, "get", "Show one no-show mark", examples=[f"{S} no-shows get NO_SHOW_UUID"])
-@click.argument("uuid")
-def no_shows_get(uuid: str) -> None:
-    show(get_state().client().no_shows.get(uuid))
-
-
 @command(
     no_shows,
     "mark",
@@ -355,16 +338,15 @@ def no_shows_mark(invitee_uri: str, dry_run: bool) -> None:
     show(get_state().client(dry_run=dry_run).no_shows.mark(invitee_uri))
 
 
-@command(
+add_get(events, "events", "Show one scheduled event", example=f"{S} events get EVENT_UUID")
+add_get(event_types, "event_types", "Show one event type", example=f"{S} event-types get UUID")
+add_get(no_shows, "no_shows", "Show one no-show mark", example=f"{S} no-shows get NO_SHOW_UUID")
+add_removal(
     no_shows,
     "unmark",
     "Undo a no-show mark",
-    examples=[f"{S} no-shows unmark NO_SHOW_UUID --yes"],
+    question="Delete no-show mark {uuid}?",
+    call=lambda client, uuid: client.no_shows.unmark(uuid),
+    example=f"{S} no-shows unmark NO_SHOW_UUID --yes",
     details="Retried after a connection failure; a retry answered 404 counts as done.",
 )
-@click.argument("uuid")
-@destructive_options
-def no_shows_unmark(uuid: str, yes: bool, dry_run: bool) -> None:
-    state = get_state()
-    state.confirm(f"Delete no-show mark {uuid}?", yes=yes, dry_run=dry_run)
-    show(state.client(dry_run=dry_run).no_shows.unmark(uuid))

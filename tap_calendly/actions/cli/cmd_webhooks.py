@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from tap_calendly.actions.cli.common import (
+    add_get,
+    add_removal,
     command,
     destructive_options,
     group,
@@ -59,12 +61,6 @@ def webhooks_list(
         .webhooks.list(scope=scope, organization=organization, user=user, sort=sort, limit=limit)
     )
     show_many(rows, COLUMNS)
-
-
-@command(webhooks, "get", "Show one subscription", examples=[f"{S} webhooks get UUID"])
-@click.argument("uuid")
-def webhooks_get(uuid: str) -> None:
-    show(get_state().client().webhooks.get(uuid))
 
 
 @command(
@@ -127,21 +123,6 @@ def webhooks_create(
 
 @command(
     webhooks,
-    "delete",
-    "Delete a webhook subscription",
-    examples=[f"{S} webhooks delete UUID --yes"],
-    details="Retried after a connection failure; a retry answered 404 counts as done.",
-)
-@click.argument("uuid")
-@destructive_options
-def webhooks_delete(uuid: str, yes: bool, dry_run: bool) -> None:
-    state = get_state()
-    state.confirm(f"Delete webhook subscription {uuid}?", yes=yes, dry_run=dry_run)
-    show(state.client(dry_run=dry_run).webhooks.delete(uuid))
-
-
-@command(
-    webhooks,
     "delete-instanced",
     "Delete every subscription whose URL starts with a prefix",
     examples=[f"{S} webhooks delete-instanced --url https://hooks.example.com/ --yes"],
@@ -174,3 +155,15 @@ def webhooks_delete_instanced(
         show(result)
     else:
         show_many(result["deleted"], COLUMNS)
+
+
+add_get(webhooks, "webhooks", "Show one subscription", example=f"{S} webhooks get UUID")
+add_removal(
+    webhooks,
+    "delete",
+    "Delete a webhook subscription",
+    question="Delete webhook subscription {uuid}?",
+    call=lambda client, uuid: client.webhooks.delete(uuid),
+    example=f"{S} webhooks delete UUID --yes",
+    details="Retried after a connection failure; a retry answered 404 counts as done.",
+)

@@ -10,17 +10,34 @@ import click
 from tap_calendly.actions.cli.catalog import action_for
 from tap_calendly.actions.cli.output import FORMATS, Output
 from tap_calendly.actions.cli.state import get_state
+from tap_calendly.actions.client import Calendly
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+#: Subcommands list in this order (reads before writes); others keep their added order.
+VERBS = (
+    "list",
+    "get",
+    "available-times",
+    "create",
+    "mark",
+    "cancel",
+    "unmark",
+    "delete",
+    "delete-instanced",
+    "remove",
+    "revoke",
+)
+
+
 class Group(click.Group):
-    """A command group that lists its commands in the order they were added (as gh does:
-    the common ones first), not alphabetically."""
+    """A command group that lists reads, then writes (as gh does), not alphabetically."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        rank = {verb: index for index, verb in enumerate(VERBS)}
+        return sorted(self.commands, key=lambda name: rank.get(name, len(VERBS)))
 
 
 def group(name: str, help_text: str, examples: Sequence[str]) -> Group:
@@ -102,8 +119,10 @@ def command(
     """Register a subcommand whose help names its connector action and shows examples."""
     path = name if parent.name == "calendly" else f"{parent.name} {name}"
     action = action_for(path)
-    short = f'{summary} ("{action}")' if action else summary
-    text = short + "." + (f"\n\n{details}" if details else "")
+    short = action or summary  # the list shows the connector's action name: searchable
+    text = (f'{summary} ("{action}").' if action else f"{summary}.") + (
+        f"\n\n{details}" if details else ""
+    )
 
     def decorate(func: F) -> click.Command:
         func = output_option(func)
@@ -116,3 +135,33 @@ def command(
         )(func)
 
     return decorate
+
+
+def add_get(parent: click.Group, namespace: str, summary: str, *, example: str) -> None:
+    """``<group> get UUID``: one object by UUID or URI, from ``client.<namespace>.get``."""
+
+    @command(parent, "get", summary, examples=[example], details="UUID may also be the URI.")
+    @click.argument("uuid")
+    def get(uuid: str) -> None:
+        show(getattr(get_state().client(), namespace).get(uuid))
+
+
+def add_removal(
+    parent: click.Group,
+    name: str,
+    summary: str,
+    *,
+    question: str,
+    call: Callable[[Calendly, str], Any],
+    example: str,
+    details: str,
+) -> None:
+    """A destructive ``<group> <name> UUID`` (confirmation, --yes, --dry-run)."""
+
+    @command(parent, name, summary, examples=[example], details=details)
+    @click.argument("uuid")
+    @destructive_options
+    def remove(uuid: str, yes: bool, dry_run: bool) -> None:
+        state = get_state()
+        state.confirm(question.format(uuid=uuid), yes=yes, dry_run=dry_run)
+        show(call(state.client(dry_run=dry_run), uuid))
