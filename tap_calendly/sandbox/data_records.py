@@ -8,6 +8,7 @@ caller decides where determinism comes from).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import zlib
@@ -81,8 +82,13 @@ class EventTypeTraits:
 
 
 def traits(event_type: Record) -> EventTypeTraits:
-    crc = zlib.crc32(last_segment(event_type["uri"]).encode())
-    limit = 1 if event_type["kind"] == "solo" else 4 + crc % 17
+    return _traits(last_segment(event_type["uri"]), event_type["kind"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _traits(uuid: str, kind: str) -> EventTypeTraits:
+    crc = zlib.crc32(uuid.encode())
+    limit = 1 if kind == "solo" else 4 + crc % 17
     return EventTypeTraits(
         limit=limit,
         paid=crc % 9 == 0,
@@ -503,3 +509,65 @@ def routing_result(rng: random.Random, form_targets: list[str]) -> Record:
             "body": "We aren't able to offer any meetings at this time.",
         },
     }
+
+
+def form_targets(org: SandboxOrg, form: Record) -> list[str]:
+    """Event types a routing form routes to (stable for a form; not exposed by the API)."""
+    types = sorted(
+        uri
+        for uri, et in org.collections["event_types"].items()
+        if et["active"] and et["type"] == "StandardEventType"
+    )
+    if not types:
+        return []
+    crc = zlib.crc32(last_segment(form["uri"]).encode())
+    return [types[(crc + 7 * i) % len(types)] for i in range(1 + crc % 3)]
+
+
+def busy_block(begin: datetime, length: timedelta) -> Record:
+    """An external-calendar ``UserBusyTime`` (external events carry no buffers)."""
+    start, end = format_ts(begin), format_ts(begin + length)
+    return {
+        "type": "external",
+        "start_time": start,
+        "end_time": end,
+        "buffered_start_time": start,
+        "buffered_end_time": end,
+    }
+
+
+def invitation_record(
+    org: SandboxOrg,
+    uuid: str,
+    *,
+    email: str,
+    status: str,
+    created_ts: str,
+    updated_ts: str,
+    last_sent_ts: str | None,
+    user: str | None = None,
+) -> Record:
+    """An ``OrganizationInvitation`` (its URI sits under the organization's)."""
+    invitation: Record = {
+        "uri": f"{org.organization['uri']}/invitations/{uuid}",
+        "organization": org.organization["uri"],
+        "email": email,
+        "status": status,
+        "created_at": created_ts,
+        "updated_at": updated_ts,
+        "last_sent_at": last_sent_ts,
+    }
+    if user is not None:
+        invitation["user"] = user
+    return invitation
+
+
+#: Reconfirmation requests go out this long before an event (for event types asking).
+RECONFIRM_LEAD = timedelta(hours=24)
+
+
+def reconfirm_delay(invitee_uri: str) -> timedelta | None:
+    """How long after the request this invitee reconfirms (None: never), stable per
+    invitee so history and the live clock agree on who confirms when."""
+    crc = zlib.crc32(last_segment(invitee_uri).encode())
+    return None if crc % 5 == 0 else timedelta(hours=1 + crc % 20)

@@ -5,19 +5,25 @@ Everything random comes from one ``random.Random(seed)`` consumed in a fixed ord
 same (seed, scale, base_url, now) always yields the same records. The data is shaped to
 exercise what trips extractors: cancellations and reschedules of long-synced events,
 late no-shows, group events with many invitees, non-ASCII names and odd time zones.
+
+The generator sets the organization up (members, groups, event types, routing forms,
+schedules, calendars, subscriptions) and then plays its history through :mod:`ops`, the
+operations the live clock and the write endpoints use, each at its own past instant:
+bookings, cancellations, reschedules, reconfirmations, no-shows, routing submissions,
+invitations and activity entries change records by one set of rules.
 """
 
 from __future__ import annotations
 
 import gc
 import random
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tap_calendly.sandbox import data_pools as pools
 from tap_calendly.sandbox import data_records as rec
-from tap_calendly.sandbox.store import Record, SandboxOrg, SimClock, format_ts
+from tap_calendly.sandbox import ops
+from tap_calendly.sandbox.store import Record, SandboxOrg, SimClock, format_ts, parse_ts
 
 HISTORY = timedelta(days=730)
 FUTURE = timedelta(days=90)
@@ -57,19 +63,6 @@ class _Host:
     work_start_utc: int
 
 
-def form_targets(org: SandboxOrg, form: Record) -> list[str]:
-    """Event types a routing form routes to (stable for a form; not exposed by the API)."""
-    types = sorted(
-        uri
-        for uri, et in org.collections["event_types"].items()
-        if et["active"] and et["type"] == "StandardEventType"
-    )
-    if not types:
-        return []
-    crc = zlib.crc32(rec.last_segment(form["uri"]).encode())
-    return [types[(crc + 7 * i) % len(types)] for i in range(1 + crc % 3)]
-
-
 class _Generator:
     def __init__(self, seed: int, scale: Scale, base_url: str, now: datetime) -> None:
         self.rng = random.Random(seed)
@@ -101,8 +94,11 @@ class _Generator:
         self.regulars: list[rec.Persona] = []
 
     def ts_between(self, lo: datetime, hi: datetime) -> datetime:
+        """A time in [lo, hi) (lo when the range is empty)."""
         span = (hi - lo).total_seconds()
-        return lo + timedelta(seconds=self.rng.random() * max(span, 0.0))
+        at = lo + timedelta(seconds=self.rng.random() * max(span, 0.0))
+        # Rounding to microseconds must not reach hi: ops check "before the start" strictly.
+        return min(at, hi - timedelta(microseconds=1)) if hi > lo else lo
 
     # -- people ---------------------------------------------------------------------
     def users(self) -> None:
@@ -166,32 +162,24 @@ class _Generator:
             )
             if i > 0:
                 sent = created - timedelta(hours=rng.uniform(1, 72))
-                self.invitation(user["email"], "accepted", sent, created, user["uri"])
+                self.accepted_invitation(user, sent, created)
                 self.activity(created, "User", "Add", {"email": user["email"], "role": role})
 
-    def invitation(
-        self,
-        email: str,
-        status: str,
-        sent: datetime,
-        changed: datetime,
-        user_uri: str | None,
-    ) -> Record:
-        invitation: Record = {
-            "uri": self.org.uri(
-                "organizations", self.org_uuid, "invitations", rec.new_uuid(self.rng)
+    def accepted_invitation(self, user: Record, sent: datetime, accepted: datetime) -> None:
+        """The invitation a founding member accepted (the roster is set up, not played)."""
+        self.org.put(
+            "organization_invitations",
+            rec.invitation_record(
+                self.org,
+                rec.new_uuid(self.rng),
+                email=user["email"],
+                status="accepted",
+                created_ts=format_ts(sent),
+                updated_ts=format_ts(accepted),
+                last_sent_ts=None if self.rng.random() < 0.1 else format_ts(sent),
+                user=user["uri"],
             ),
-            "organization": self.org.organization["uri"],
-            "email": email,
-            "status": status,
-            "created_at": format_ts(sent),
-            "updated_at": format_ts(changed),
-            "last_sent_at": None if self.rng.random() < 0.1 else format_ts(sent),
-        }
-        if user_uri is not None:
-            invitation["user"] = user_uri
-        self.org.put("organization_invitations", invitation)
-        return invitation
+        )
 
     def open_invitations(self) -> None:
         rng = self.rng
@@ -202,9 +190,16 @@ class _Generator:
             for _ in range(count):
                 who = rec.persona(rng)
                 sent = self.ts_between(self.now - timedelta(days=60), self.now - timedelta(hours=1))
-                changed = sent if status == "pending" else self.ts_between(sent, self.now)
-                self.invitation(who.email, status, sent, changed, None)
-                self.activity(sent, "Invitation", "Send", {"email": who.email})
+                try:
+                    invitation = ops.create_invitation(
+                        self.org, who.email, actor=self.org.owner_uri, rng=rng, at=sent
+                    )
+                except ops.OpError:  # the same random e-mail twice
+                    continue
+                if status == "declined":
+                    ops.decline_invitation(
+                        self.org, invitation["uri"], at=self.ts_between(sent, self.now)
+                    )
 
     def groups(self) -> None:
         rng, org = self.rng, self.org
@@ -412,7 +407,7 @@ class _Generator:
         adhoc = [et for et in types if et["type"] == "AdhocEventType"] or solo
         self.forms = [f for f in org.records("routing_forms") if f["status"] == "published"]
         for form in self.forms:
-            for target in form_targets(org, form):
+            for target in rec.form_targets(org, form):
                 self.routes.setdefault(target, []).append(form)
         target_events = self.scale.events
         made = 0
@@ -454,191 +449,147 @@ class _Generator:
     def booking(
         self, event_type: Record, hosts: list[Record], start: datetime, created: datetime
     ) -> int:
-        """Book one event (with several invitees for group types); returns events made."""
-        rng, org, now = self.rng, self.org, self.now
-        event = rec.new_event(
-            org, rng, event_type=event_type, hosts=hosts, start=start, created=created
-        )
-        limit = event["invitees_counter"]["limit"]
-        count = 1 if limit == 1 else min(limit, 1 + int(rng.expovariate(0.15)))
-        latest = min(start, now)
-        invitees = []
-        for n in range(count):
-            booked = created if n == 0 else self.ts_between(created, latest)
-            invitees.append(self.invitee(event, event_type, booked))
-        made = 1
-        cancel_window_end = min(start, now)
-        last_booked = max([created] + [datetime.fromisoformat(i["created_at"]) for i in invitees])
-        if rng.random() < 0.1 and cancel_window_end > last_booked:
-            when = self.ts_between(last_booked, cancel_window_end)
-            host = rng.random() < 0.35 or limit > 1
-            who = event["event_memberships"][0]["user_name"] if host else invitees[0]["name"]
-            reason = None if rng.random() < 0.2 else rng.choice(pools.CANCEL_REASONS)
-            self.cancel_event(
-                event, rec.cancellation(who, reason, "host" if host else "invitee"), when
-            )
-            return made
-        if (
-            limit == 1
-            and rng.random() < 0.07
-            and cancel_window_end > created + timedelta(minutes=5)
-        ):
-            made += self.reschedule(event, event_type, hosts, invitees[0])
-            return made
-        for invitee in invitees[1:] if limit > 1 else ():
-            if rng.random() < 0.05:
-                booked = datetime.fromisoformat(invitee["created_at"])
-                if latest > booked:
-                    self.cancel_invitee(
-                        event,
-                        invitee,
-                        rec.cancellation(
-                            invitee["name"], rng.choice(pools.CANCEL_REASONS), "invitee"
-                        ),
-                        self.ts_between(booked, latest),
-                    )
-        self.after_event(event, event_type)
-        return made
-
-    def invitee(self, event: Record, event_type: Record, booked: datetime) -> Record:
+        """Book one event (several invitees for group types) and play what happens to it:
+        a cancellation, a reschedule or single seats canceled, then reconfirmations and
+        no-shows. Returns the number of events made."""
         rng, org = self.rng, self.org
+        limit = rec.traits(event_type).limit
+        count = 1 if limit == 1 else min(limit, 1 + int(rng.expovariate(0.15)))
+        latest = min(start, self.now)
+        times = [created, *sorted(self.ts_between(created, latest) for _ in range(count - 1))]
+        first = self.invitee(event_type, start, times[0], hosts=hosts)
+        event_uri = first["event"]
+        invitees = [first]
+        invitees.extend(
+            self.invitee(event_type, start, booked, event_uri=event_uri) for booked in times[1:]
+        )
+        if rng.random() < 0.1 and latest > times[-1]:
+            when = self.ts_between(times[-1], latest)
+            host = rng.random() < 0.35 or limit > 1
+            memberships = org.collections["scheduled_events"][event_uri]["event_memberships"]
+            who = memberships[0]["user_name"] if host else first["name"]
+            reason = None if rng.random() < 0.2 else rng.choice(pools.CANCEL_REASONS)
+            ops.cancel_event(
+                org,
+                event_uri,
+                reason=reason,
+                canceled_by=who,
+                canceler_type="host" if host else "invitee",
+                at=when,
+            )
+            return 1
+        if limit == 1 and rng.random() < 0.07 and latest > created + timedelta(minutes=5):
+            return 1 + self.reschedule(first, event_type, hosts)
+        for invitee in invitees[1:]:
+            if rng.random() < 0.05:
+                booked = parse_ts(invitee["created_at"])
+                if latest > booked:
+                    ops.cancel_invitee(
+                        org,
+                        invitee["uri"],
+                        reason=rng.choice(pools.CANCEL_REASONS),
+                        canceled_by=invitee["name"],
+                        at=self.ts_between(booked, latest),
+                    )
+        self.after_event(event_uri, event_type)
+        return 1
+
+    def person(self) -> rec.Persona:
         # Some people book again (same e-mail across events), as real customers do.
+        rng = self.rng
         if self.regulars and rng.random() < 0.12:
-            who = rng.choice(self.regulars)
-        else:
-            who = rec.persona(rng)
-            if len(self.regulars) < 300 and rng.random() < 0.2:
-                self.regulars.append(who)
-        uuid = rec.new_uuid(rng)
-        submission_uri = None
+            return rng.choice(self.regulars)
+        who = rec.persona(rng)
+        if len(self.regulars) < 300 and rng.random() < 0.2:
+            self.regulars.append(who)
+        return who
+
+    def invitee(
+        self,
+        event_type: Record,
+        start: datetime,
+        booked: datetime,
+        *,
+        hosts: list[Record] | None = None,
+        event_uri: str | None = None,
+    ) -> Record:
+        """One person books (the first one creates the event); some came through a
+        routing form, submitted minutes before."""
+        rng, org = self.rng, self.org
+        who = self.person()
+        submission: Record | None = None
         forms = self.routes.get(event_type["uri"])
         if forms and rng.random() < 0.3:
             form = rng.choice(forms)
             submitted = booked - timedelta(minutes=rng.uniform(1, 30))
-            if submitted > datetime.fromisoformat(form["created_at"]):
-                sub_uuid = rec.new_uuid(rng)
-                invitee_uri = f"{event['uri']}/invitees/{uuid}"
-                submission = rec.submission_record(
+            if format_ts(submitted) > form["created_at"]:
+                submission = ops.submit_routing_form(
                     org,
-                    rng,
-                    uuid=sub_uuid,
-                    form=form,
+                    form["uri"],
                     who=who,
-                    created_ts=format_ts(submitted),
                     result={"type": "event_type", "value": event_type["uri"]},
-                    submitter=invitee_uri,
+                    rng=rng,
+                    at=submitted,
                 )
-                submission["updated_at"] = format_ts(booked)
-                org.put("routing_form_submissions", submission)
-                submission_uri = submission["uri"]
-        return rec.new_invitee(
+        invitee = ops.book(
             org,
-            rng,
-            event=event,
-            event_type=event_type,
+            event_type_uri=event_type["uri"],
+            start_time=start,
             who=who,
-            created=booked,
-            uuid=uuid,
-            routing_form_submission=submission_uri,
+            rng=rng,
+            routing_form_submission=submission["uri"] if submission else None,
+            event_uri=event_uri,
+            find_open_event=False,
+            hosts=hosts,
+            at=booked,
         )
+        if submission is not None:
+            ops.link_submission(org, submission["uri"], invitee["uri"], at=booked)
+        return invitee
 
-    def cancel_invitee(
-        self, event: Record, invitee: Record, cancel: Record, when: datetime
-    ) -> None:
-        ts = format_ts(when)
-        invitee["status"] = "canceled"
-        invitee["cancellation"] = dict(cancel)
-        invitee["updated_at"] = max(ts, invitee["updated_at"])
-        event["invitees_counter"]["active"] -= 1
-        event["updated_at"] = max(ts, event["updated_at"])
-        if event["invitees_counter"]["active"] == 0:
-            event["status"] = "canceled"
-            event["cancellation"] = dict(cancel)
-
-    def cancel_event(self, event: Record, cancel: Record, when: datetime) -> None:
-        ts = format_ts(when)
-        event["status"] = "canceled"
-        event["cancellation"] = cancel
-        event["updated_at"] = max(ts, event["updated_at"])
-        for invitee in self.org.children_of("event_invitees", event["uri"]):
-            if invitee["status"] == "active":
-                invitee["status"] = "canceled"
-                invitee["cancellation"] = dict(cancel)
-                invitee["updated_at"] = max(ts, invitee["updated_at"])
-        event["invitees_counter"]["active"] = 0
-
-    def reschedule(
-        self, event: Record, event_type: Record, hosts: list[Record], invitee: Record
-    ) -> int:
+    def reschedule(self, invitee: Record, event_type: Record, hosts: list[Record]) -> int:
         rng, org, now = self.rng, self.org, self.now
-        created = datetime.fromisoformat(event["created_at"])
-        old_start = datetime.fromisoformat(event["start_time"])
+        event = org.collections["scheduled_events"][invitee["event"]]
+        created = parse_ts(event["created_at"])
+        old_start = parse_ts(event["start_time"])
         when = self.ts_between(created + timedelta(minutes=1), min(old_start, now))
         new_start = old_start + timedelta(
             days=rng.choice((-2, -1, 1, 1, 2, 3, 7)), hours=rng.randint(-2, 2)
         )
         if new_start <= when + timedelta(hours=1):
             new_start = when + timedelta(hours=rng.randint(2, 72))
-        new_event = rec.new_event(
-            org, rng, event_type=event_type, hosts=hosts, start=new_start, created=when
-        )
-        new_invitee = rec.new_invitee(
-            org,
-            rng,
-            event=new_event,
-            event_type=event_type,
-            who=rec.Persona(
-                invitee["name"],
-                invitee["first_name"] or "",
-                invitee["last_name"] or "",
-                invitee["email"],
-                invitee["timezone"],
-            ),
-            created=when,
-            old_invitee=invitee["uri"],
-        )
-        new_invitee["first_name"] = invitee["first_name"]
-        new_invitee["last_name"] = invitee["last_name"]
-        new_invitee["questions_and_answers"] = [dict(q) for q in invitee["questions_and_answers"]]
-        new_invitee["tracking"] = dict(invitee["tracking"])
-        invitee["rescheduled"] = True
-        invitee["new_invitee"] = new_invitee["uri"]
         reason = None if rng.random() < 0.5 else "Need to reschedule"
-        self.cancel_invitee(
-            event, invitee, rec.cancellation(invitee["name"], reason, "invitee"), when
+        new = ops.reschedule(
+            org,
+            invitee["uri"],
+            new_start=new_start,
+            reason=reason,
+            rng=rng,
+            find_open_event=False,
+            hosts=hosts,
+            at=when,
         )
-        self.after_event(new_event, event_type)
+        self.after_event(new["event"], event_type)
         return 1
 
-    def after_event(self, event: Record, event_type: Record) -> None:
-        """Post-booking history of an active event: reconfirmations and no-shows."""
+    def after_event(self, event_uri: str, event_type: Record) -> None:
+        """After-booking history of an active event: reconfirmations and no-shows."""
         rng, org, now = self.rng, self.org, self.now
-        start = datetime.fromisoformat(event["start_time"])
-        end = datetime.fromisoformat(event["end_time"])
-        reconfirm = rec.traits(event_type).reconfirm
-        for invitee in org.children_of("event_invitees", event["uri"]):
-            if invitee["status"] != "active":
-                continue
-            booked = datetime.fromisoformat(invitee["created_at"])
-            asked = start - timedelta(hours=24)
-            if reconfirm and booked < asked < now:
-                confirmed = asked + timedelta(minutes=rng.uniform(5, 600))
-                confirmed_ts = (
-                    format_ts(confirmed) if confirmed < now and rng.random() < 0.8 else None
-                )
-                invitee["reconfirmation"] = {
-                    "created_at": format_ts(asked),
-                    "confirmed_at": confirmed_ts,
-                }
-                invitee["updated_at"] = max(invitee["updated_at"], confirmed_ts or format_ts(asked))
-            if end < now and rng.random() < 0.045:
+        event = org.collections["scheduled_events"][event_uri]
+        asked = parse_ts(event["start_time"]) - rec.RECONFIRM_LEAD
+        if rec.traits(event_type).reconfirm and asked < now:
+            for invitee in ops.request_reconfirmation(org, event_uri, at=asked):
+                delay = rec.reconfirm_delay(invitee["uri"])
+                if delay is not None and asked + delay < now:
+                    ops.confirm_reconfirmation(org, invitee["uri"], at=asked + delay)
+        end = parse_ts(event["end_time"])
+        if end >= now:
+            return
+        for invitee in org.children_of("event_invitees", event_uri):
+            if invitee["status"] == "active" and rng.random() < 0.045:
                 marked = end + timedelta(minutes=10) + timedelta(days=14) * rng.random() ** 3
                 if marked < now:
-                    ts = format_ts(marked)
-                    no_show = rec.no_show_record(org, rec.new_uuid(rng), invitee["uri"], ts)
-                    org.put("invitee_no_shows", no_show)
-                    invitee["no_show"] = {"uri": no_show["uri"], "created_at": ts}
-                    invitee["updated_at"] = max(invitee["updated_at"], ts)
+                    ops.mark_no_show(org, invitee["uri"], rng=rng, at=marked)
 
     def unlinked_submissions(self) -> None:
         rng, org = self.rng, self.org
@@ -646,38 +597,20 @@ class _Generator:
             return
         for _ in range(self.scale.unlinked_submissions):
             form = rng.choice(self.forms)
-            created = self.ts_between(datetime.fromisoformat(form["created_at"]), self.now)
-            submission = rec.submission_record(
+            ops.submit_routing_form(
                 org,
-                rng,
-                uuid=rec.new_uuid(rng),
-                form=form,
+                form["uri"],
                 who=rec.persona(rng),
-                created_ts=format_ts(created),
-                result=rec.routing_result(rng, form_targets(org, form)),
-                submitter=None,
+                result=rec.routing_result(rng, rec.form_targets(org, form)),
+                rng=rng,
+                at=self.ts_between(parse_ts(form["created_at"]), self.now),
             )
-            org.put("routing_form_submissions", submission)
 
     # -- organization-level records ------------------------------------------------------
     def activity(self, when: datetime, namespace: str, action: str, details: Record) -> None:
-        rng = self.rng
-        owner = self.hosts.get(self.org.owner_uri)
-        actor = (
-            rec.SYSTEM_ACTOR
-            if owner is None or rng.random() < 0.1
-            else rec.user_actor(self.org, owner.user, owner.role)
-        )
-        entry = rec.activity_entry(
-            self.org,
-            rec.new_uuid(rng),
-            occurred_ts=format_ts(when),
-            namespace=namespace,
-            action=action,
-            details=details,
-            actor=dict(actor),
-        )
-        self.org.put("activity_log_entries", entry)
+        """An entry by the owner (one in ten by Calendly itself)."""
+        actor = None if self.rng.random() < 0.1 else self.org.owner_uri or None
+        ops.log_activity(self.org, namespace, action, details, actor=actor, rng=self.rng, at=when)
 
     def activity_filler(self) -> None:
         rng = self.rng
@@ -697,16 +630,9 @@ class _Generator:
             else:
                 ns, action = "Organization", "UpdateSettings"
                 details = {"setting": "branding", "value": "custom"}
-            entry = rec.activity_entry(
-                self.org,
-                rec.new_uuid(rng),
-                occurred_ts=format_ts(when),
-                namespace=ns,
-                action=action,
-                details=details,
-                actor=rec.user_actor(self.org, host.user, host.role),
+            ops.log_activity(
+                self.org, ns, action, details, actor=host.user["uri"], rng=rng, at=when
             )
-            self.org.put("activity_log_entries", entry)
 
     def availability(self) -> None:
         rng, org, now = self.rng, self.org, self.now
@@ -769,7 +695,9 @@ class _Generator:
                     hours=host.work_start_utc + rng.randint(0, 7),
                     minutes=30 * rng.randint(0, 1),
                 )
-                blocks.append(busy_block(begin, timedelta(minutes=rng.choice((30, 60, 90, 120)))))
+                blocks.append(
+                    rec.busy_block(begin, timedelta(minutes=rng.choice((30, 60, 90, 120))))
+                )
             org.external_busy[host.user["uri"]] = blocks
 
     def webhooks(self) -> None:
@@ -821,18 +749,6 @@ class _Generator:
         self.external_busy()
         self.webhooks()
         return self.org
-
-
-def busy_block(begin: datetime, length: timedelta) -> Record:
-    """An external-calendar ``UserBusyTime`` (external events carry no buffers)."""
-    start, end = format_ts(begin), format_ts(begin + length)
-    return {
-        "type": "external",
-        "start_time": start,
-        "end_time": end,
-        "buffered_start_time": start,
-        "buffered_end_time": end,
-    }
 
 
 def generate_org(seed: int, scale: str, base_url: str, now: datetime) -> SandboxOrg:

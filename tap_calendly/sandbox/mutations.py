@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import math
 import random
-import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tap_calendly.sandbox import data_pools as pools
 from tap_calendly.sandbox import data_records as rec
 from tap_calendly.sandbox import ops
-from tap_calendly.sandbox.generator import busy_block, form_targets
 from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts, parse_ts
 
 STEP = timedelta(hours=1)
@@ -58,9 +56,6 @@ COUNT_KEYS: tuple[str, ...] = (
     "activity_log_entries",
     "busy_blocks",
 )
-
-#: Reconfirmation requests go out this long before an event (for event types asking for it).
-RECONFIRM_LEAD = timedelta(hours=24)
 
 _SAMPLE_TRIES = 400
 
@@ -196,7 +191,7 @@ class _Step:
         form = rng.choice(forms)
         targets = [
             uri
-            for uri in form_targets(org, form)
+            for uri in rec.form_targets(org, form)
             if org.collections["event_types"][uri]["active"]
             and org.collections["event_types"][uri]["deleted_at"] is None
         ]
@@ -311,7 +306,7 @@ class _Step:
             return False
         form = rng.choice(forms)
         ops.submit_routing_form(
-            org, form["uri"], result=rec.routing_result(rng, form_targets(org, form)), rng=rng
+            org, form["uri"], result=rec.routing_result(rng, rec.form_targets(org, form)), rng=rng
         )
         return True
 
@@ -389,7 +384,7 @@ class _Step:
                 begin = horizon.replace(minute=0, second=0, microsecond=0) - timedelta(
                     hours=rng.randint(0, 48)
                 )
-                blocks.append(busy_block(begin, timedelta(minutes=rng.choice((30, 60, 90)))))
+                blocks.append(rec.busy_block(begin, timedelta(minutes=rng.choice((30, 60, 90)))))
                 blocks.sort(key=lambda b: b["start_time"])
                 self.counts["busy_blocks"] += 1
 
@@ -397,15 +392,16 @@ class _Step:
 class _Reconfirmations:
     """Reconfirmation requests and replies over one ``advance`` call.
 
-    Events of reconfirming event types get a request 24 hours before they start (invitee
-    ``reconfirmation = {created_at, confirmed_at: null}``); most invitees confirm some hours
-    later. These change invitees of future events without canceling anything. One scan
-    of the events per call finds what falls due; steps then apply it in time order.
+    Events of reconfirming event types get a request :data:`~data_records.RECONFIRM_LEAD`
+    before they start; invitees confirm after :func:`~data_records.reconfirm_delay` (the
+    rule the generator's history follows). These change invitees of future events without
+    canceling anything. One scan of the events per call finds what falls due; steps then
+    apply it in time order through ``ops``.
     """
 
     def __init__(self, org: SandboxOrg, start: datetime, end: datetime) -> None:
         self.org = org
-        lo, hi = format_ts(start), format_ts(end + RECONFIRM_LEAD)
+        lo, hi = format_ts(start), format_ts(end + rec.RECONFIRM_LEAD)
         self.requests: list[tuple[str, str]] = []
         self.pending: list[str] = []
         types = org.collections["event_types"]
@@ -415,7 +411,7 @@ class _Reconfirmations:
             event_type = types.get(event["event_type"])
             if event_type is None or not rec.traits(event_type).reconfirm:
                 continue
-            due = format_ts(parse_ts(event["start_time"]) - RECONFIRM_LEAD)
+            due = format_ts(parse_ts(event["start_time"]) - rec.RECONFIRM_LEAD)
             if due > lo:
                 self.requests.append((due, event["uri"]))
             for invitee in org.children_of("event_invitees", event["uri"]):
@@ -428,32 +424,23 @@ class _Reconfirmations:
         org, now_ts, changes = self.org, self.org.now_ts(), 0
         while self.requests and self.requests[0][0] <= now_ts:
             _, event_uri = self.requests.pop(0)
-            event = org.get("scheduled_events", event_uri)
-            if event is None or event["status"] != "active":
+            if org.get("scheduled_events", event_uri) is None:
                 continue
-            for invitee in org.children_of("event_invitees", event_uri):
-                if invitee["status"] == "active" and invitee["reconfirmation"] is None:
-                    invitee["reconfirmation"] = {"created_at": now_ts, "confirmed_at": None}
-                    invitee["updated_at"] = now_ts
-                    self.pending.append(invitee["uri"])
-                    changes += 1
+            asked = ops.request_reconfirmation(org, event_uri)
+            self.pending.extend(invitee["uri"] for invitee in asked)
+            changes += len(asked)
         still: list[str] = []
         for uri in self.pending:
             waiting = org.get("event_invitees", uri)
-            crc = zlib.crc32(rec.last_segment(uri).encode())
-            if waiting is None or waiting["status"] != "active" or crc % 5 == 0:
+            delay = rec.reconfirm_delay(uri)
+            if waiting is None or waiting["status"] != "active" or delay is None:
                 continue
             reconfirmation = waiting["reconfirmation"]
             parent = org.get("scheduled_events", waiting["event"])
             if reconfirmation is None or parent is None or parent["start_time"] <= now_ts:
                 continue
-            due = parse_ts(reconfirmation["created_at"]) + timedelta(hours=1 + crc % 20)
-            if format_ts(due) <= now_ts:
-                waiting["reconfirmation"] = {
-                    "created_at": reconfirmation["created_at"],
-                    "confirmed_at": now_ts,
-                }
-                waiting["updated_at"] = now_ts
+            if format_ts(parse_ts(reconfirmation["created_at"]) + delay) <= now_ts:
+                ops.confirm_reconfirmation(org, uri)
                 changes += 1
             else:
                 still.append(uri)

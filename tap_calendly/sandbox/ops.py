@@ -13,6 +13,14 @@ compliance deletions (:mod:`data_compliance`), re-exported so callers use ``ops.
 Randomness: ops that must invent content (a booking's answers, a new user's name) take an
 optional ``rng``; without one they derive it from (seed, simulated now, arguments), so
 the same calls at the same simulated times build the same records.
+
+Time: the ops that history is made of (booking, cancellation, reschedule, no-show,
+reconfirmation, routing submission, invitation, activity entry) take an optional ``at``,
+the simulated instant the change happens. Live callers leave it out (now); the generator
+writes two years of history through the same ops with past instants, so a cancellation
+from last year and one from a minute ago follow one set of rules. Checks against time
+("Event in the past", "must be in the future") are made at ``at``; ``updated_at`` never
+moves backwards, since history is recorded event by event rather than in time order.
 """
 
 from __future__ import annotations
@@ -47,6 +55,21 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
 )
 
 
+def _instant(org: SandboxOrg, at: datetime | None) -> datetime:
+    """When a change happens: ``at`` (recorded history) or the sandbox's now."""
+    if at is None:
+        return org.now()
+    if at > org.now():
+        raise ValueError("a change cannot be recorded after the sandbox's now")
+    return at
+
+
+def _touch(record: Record, ts: str) -> None:
+    """Bump ``updated_at`` to ``ts``, never backwards (history arrives out of order)."""
+    if ts > record["updated_at"]:
+        record["updated_at"] = ts
+
+
 def _notify_invitee(org: SandboxOrg, event_name: str, invitee: Record) -> None:
     """Invitee webhooks carry the invitee plus its ``scheduled_event`` (newer payloads)."""
     if not org.listeners:
@@ -73,9 +96,12 @@ def log_activity(
     *,
     actor: str | None = None,
     rng: random.Random | None = None,
+    at: datetime | None = None,
 ) -> Record:
-    """Add an activity log entry at ``now``; ``actor`` is a user URI (None: Calendly System)."""
+    """Add an activity log entry at ``at`` (default now); ``actor`` is a user URI (None:
+    Calendly System)."""
     with org.lock:
+        when = _instant(org, at)
         rng = rng or op_rng(
             org, "activity", namespace, action, len(org.collections["activity_log_entries"])
         )
@@ -83,7 +109,7 @@ def log_activity(
         entry = rec.activity_entry(
             org,
             _uuid(org, rng, "activity_log_entries"),
-            occurred_ts=org.now_ts(),
+            occurred_ts=format_ts(when),
             namespace=namespace,
             action=action,
             details=details,
@@ -100,10 +126,20 @@ def log_activity(
 # -- scheduled events and invitees ---------------------------------------------------------
 
 
-def _cancel_one(org: SandboxOrg, invitee: Record, cancel: Record, now_ts: str) -> None:
-    invitee["status"] = "canceled"
-    invitee["cancellation"] = dict(cancel)
-    invitee["updated_at"] = now_ts
+def _cancel_record(record: Record, cancel: Record, ts: str) -> None:
+    record["status"] = "canceled"
+    record["cancellation"] = dict(cancel)
+    _touch(record, ts)
+
+
+def _settle_event(org: SandboxOrg, event: Record, cancel: Record, ts: str) -> None:
+    """After an invitee left an event: recount, bump, and cancel the event when no
+    invitee stays active."""
+    rec.recount(org, event)
+    _touch(event, ts)
+    if event["invitees_counter"]["active"] == 0:
+        event["status"] = "canceled"
+        event["cancellation"] = dict(cancel)
 
 
 def cancel_event(
@@ -113,6 +149,7 @@ def cancel_event(
     reason: str | None,
     canceled_by: str,
     canceler_type: str,
+    at: datetime | None = None,
 ) -> Record:
     """Cancel an event and its active invitees; returns the ``Cancellation``.
 
@@ -123,21 +160,20 @@ def cancel_event(
     if canceler_type not in ("host", "invitee"):
         raise invalid("canceler_type", "must be host or invitee")
     with org.lock:
+        when = _instant(org, at)
         event = _get(org, "scheduled_events", event_uri)
         if event["status"] == "canceled":
             raise OpError(403, "Permission Denied", "Event is already canceled")
-        if parse_ts(event["start_time"]) <= org.now():
+        if parse_ts(event["start_time"]) <= when:
             raise OpError(403, "Permission Denied", "Event in the past")
-        now_ts = org.now_ts()
+        ts = format_ts(when)
         cancel = rec.cancellation(canceled_by, reason, canceler_type)
-        event["status"] = "canceled"
-        event["cancellation"] = dict(cancel)
-        event["updated_at"] = now_ts
-        canceled = []
-        for invitee in org.children_of("event_invitees", event_uri):
-            if invitee["status"] == "active":
-                _cancel_one(org, invitee, cancel, now_ts)
-                canceled.append(invitee)
+        _cancel_record(event, cancel, ts)
+        canceled = [
+            i for i in org.children_of("event_invitees", event_uri) if i["status"] == "active"
+        ]
+        for invitee in canceled:
+            _cancel_record(invitee, cancel, ts)
         rec.recount(org, event)
     for invitee in canceled:
         _notify_invitee(org, "invitee.canceled", invitee)
@@ -151,24 +187,22 @@ def cancel_invitee(
     reason: str | None,
     canceled_by: str,
     canceler_type: str = "invitee",
+    at: datetime | None = None,
 ) -> Record:
     """Cancel one invitee (e.g. one seat of a group event). The event is canceled too when
     no other invitee stays active. Returns the invitee."""
     with org.lock:
+        when = _instant(org, at)
         invitee = _get(org, "event_invitees", invitee_uri)
         if invitee["status"] == "canceled":
             raise OpError(403, "Permission Denied", "Invitee is already canceled")
         event = _get(org, "scheduled_events", invitee["event"])
-        if parse_ts(event["start_time"]) <= org.now():
+        if parse_ts(event["start_time"]) <= when:
             raise OpError(403, "Permission Denied", "Event in the past")
-        now_ts = org.now_ts()
+        ts = format_ts(when)
         cancel = rec.cancellation(canceled_by, reason, canceler_type)
-        _cancel_one(org, invitee, cancel, now_ts)
-        rec.recount(org, event)
-        event["updated_at"] = now_ts
-        if event["invitees_counter"]["active"] == 0:
-            event["status"] = "canceled"
-            event["cancellation"] = dict(cancel)
+        _cancel_record(invitee, cancel, ts)
+        _settle_event(org, event, cancel, ts)
     _notify_invitee(org, "invitee.canceled", invitee)
     return invitee
 
@@ -192,20 +226,24 @@ def book(
     event_uri: str | None = None,
     find_open_event: bool = True,
     notify: bool = True,
+    hosts: list[Record] | None = None,
+    at: datetime | None = None,
 ) -> Record:
-    """Book ``event_type_uri`` at ``start_time`` now; returns the new invitee.
+    """Book ``event_type_uri`` at ``start_time``; returns the new invitee.
 
     ``event_uri`` joins that (group) event. Otherwise, with ``find_open_event``, a group
     event type fills an existing event at the same start time while seats remain (a scan
-    of all events); else a new event is created with the event type's hosts. Notifies
-    ``invitee.created`` unless ``notify`` is false (a caller composing a larger change).
+    of all events); else a new event is created with ``hosts`` (default: the event
+    type's hosts, one of them for round robin). Notifies ``invitee.created`` unless
+    ``notify`` is false (a caller composing a larger change). A booking recorded in the
+    past (``at`` given) skips the event type's ``active`` check: that flag is today's.
     """
     with org.lock:
+        when = _instant(org, at)
         rng = rng or op_rng(org, "book", event_type_uri, format_ts(start_time))
         event_type = _get(org, "event_types", event_type_uri)
-        if not event_type["active"] or event_type["deleted_at"] is not None:
+        if at is None and (not event_type["active"] or event_type["deleted_at"] is not None):
             raise invalid("event_type", "event type is not active")
-        start_ts = format_ts(start_time)
         event = None
         if event_uri is not None:
             event = _get(org, "scheduled_events", event_uri)
@@ -217,9 +255,10 @@ def book(
             ):
                 raise invalid("event", "event has no open seat for this event type")
             start_time = parse_ts(event["start_time"])
-        if start_time <= org.now():
+        if start_time <= when:
             raise invalid("start_time", "must be in the future")
         if event is None and find_open_event and event_type["kind"] == "group":
+            start_ts = format_ts(start_time)
             for candidate in org.records("scheduled_events"):
                 counter = candidate["invitees_counter"]
                 if (
@@ -230,25 +269,25 @@ def book(
                 ):
                     event = candidate
                     break
-        now = org.now()
         if event is None:
-            hosts = _hosts_for(org, event_type, rng)
+            if hosts is None:
+                hosts = _hosts_for(org, event_type, rng)
             if not hosts:
                 raise invalid("event_type", "event type has no available host")
             event = rec.new_event(
-                org, rng, event_type=event_type, hosts=hosts, start=start_time, created=now
+                org, rng, event_type=event_type, hosts=hosts, start=start_time, created=when
             )
+        # new_invitee bumps the event's counter and updated_at.
         invitee = rec.new_invitee(
             org,
             rng,
             event=event,
             event_type=event_type,
             who=who or rec.persona(rng),
-            created=now,
+            created=when,
             old_invitee=old_invitee,
             routing_form_submission=routing_form_submission,
         )
-        event["updated_at"] = org.now_ts()
     if notify:
         _notify_invitee(org, "invitee.created", invitee)
     return invitee
@@ -262,18 +301,21 @@ def reschedule(
     reason: str | None = None,
     rng: random.Random | None = None,
     find_open_event: bool = True,
+    hosts: list[Record] | None = None,
+    at: datetime | None = None,
 ) -> Record:
     """Move an invitee to a new time, as Calendly models it: the old invitee is canceled
     with ``rescheduled: true`` and ``new_invitee`` set (its event canceled when no other
     invitee stays active); a new invitee with ``old_invitee`` set books the new time.
     Fires ``invitee.canceled`` then ``invitee.created``. Returns the new invitee."""
     with org.lock:
+        when = _instant(org, at)
         rng = rng or op_rng(org, "reschedule", invitee_uri, format_ts(new_start))
         old = _get(org, "event_invitees", invitee_uri)
         if old["status"] != "active":
             raise invalid("invitee", "invitee is canceled")
         old_event = _get(org, "scheduled_events", old["event"])
-        if parse_ts(old_event["start_time"]) <= org.now():
+        if parse_ts(old_event["start_time"]) <= when:
             raise OpError(403, "Permission Denied", "Event in the past")
         who = rec.Persona(
             old["name"],
@@ -292,48 +334,53 @@ def reschedule(
             routing_form_submission=old["routing_form_submission"],
             find_open_event=find_open_event,
             notify=False,
+            hosts=hosts,
+            at=at,
         )
         new["first_name"] = old["first_name"]
         new["last_name"] = old["last_name"]
         new["questions_and_answers"] = copy.deepcopy(old["questions_and_answers"])
         new["tracking"] = dict(old["tracking"])
         new["payment"] = copy.deepcopy(old["payment"])
-        now_ts = org.now_ts()
+        ts = format_ts(when)
         cancel = rec.cancellation(old["name"], reason, "invitee")
-        _cancel_one(org, old, cancel, now_ts)
+        _cancel_record(old, cancel, ts)
         old["rescheduled"] = True
         old["new_invitee"] = new["uri"]
-        rec.recount(org, old_event)
-        old_event["updated_at"] = now_ts
-        if old_event["invitees_counter"]["active"] == 0:
-            old_event["status"] = "canceled"
-            old_event["cancellation"] = dict(cancel)
+        _settle_event(org, old_event, cancel, ts)
     _notify_invitee(org, "invitee.canceled", old)
     _notify_invitee(org, "invitee.created", new)
     return new
 
 
-def mark_no_show(org: SandboxOrg, invitee_uri: str) -> Record:
+def mark_no_show(
+    org: SandboxOrg,
+    invitee_uri: str,
+    *,
+    rng: random.Random | None = None,
+    at: datetime | None = None,
+) -> Record:
     """Mark an invitee as a no-show; returns the ``InviteeNoShow``.
 
     An invitee already marked, a canceled invitee, or one whose event has not started
     gets 400 "Invalid Argument" (Calendly rejects these; exact wording unconfirmed).
     """
     with org.lock:
+        when = _instant(org, at)
         invitee = _get(org, "event_invitees", invitee_uri)
         if invitee["no_show"] is not None:
             raise invalid("invitee", "invitee is already marked as no show")
         if invitee["status"] != "active":
             raise invalid("invitee", "invitee is canceled")
         event = _get(org, "scheduled_events", invitee["event"])
-        if parse_ts(event["start_time"]) > org.now():
+        if parse_ts(event["start_time"]) > when:
             raise invalid("invitee", "event has not started yet")
-        rng = op_rng(org, "no_show", invitee_uri, len(org.collections["invitee_no_shows"]))
-        now_ts = org.now_ts()
-        no_show = rec.no_show_record(org, _uuid(org, rng, "invitee_no_shows"), invitee_uri, now_ts)
+        rng = rng or op_rng(org, "no_show", invitee_uri, len(org.collections["invitee_no_shows"]))
+        ts = format_ts(when)
+        no_show = rec.no_show_record(org, _uuid(org, rng, "invitee_no_shows"), invitee_uri, ts)
         org.put("invitee_no_shows", no_show)
-        invitee["no_show"] = {"uri": no_show["uri"], "created_at": now_ts}
-        invitee["updated_at"] = now_ts
+        invitee["no_show"] = {"uri": no_show["uri"], "created_at": ts}
+        _touch(invitee, ts)
     _notify_invitee(org, "invitee_no_show.created", invitee)
     return dict(no_show)
 
@@ -351,10 +398,57 @@ def unmark_no_show(org: SandboxOrg, no_show_uri: str) -> None:
     _notify_invitee(org, "invitee_no_show.deleted", invitee)
 
 
+def request_reconfirmation(
+    org: SandboxOrg, event_uri: str, *, at: datetime | None = None
+) -> list[Record]:
+    """Calendly asks an event's active invitees to reconfirm (24 hours before the start,
+    for event types that ask): ``reconfirmation = {created_at, confirmed_at: null}``.
+    Invitees booked after the request, or already asked, are left alone. Returns the
+    invitees asked."""
+    with org.lock:
+        ts = format_ts(_instant(org, at))
+        event = _get(org, "scheduled_events", event_uri)
+        if event["status"] != "active":
+            return []
+        asked = [
+            invitee
+            for invitee in org.children_of("event_invitees", event_uri)
+            if invitee["status"] == "active"
+            and invitee["reconfirmation"] is None
+            and invitee["created_at"] <= ts
+        ]
+        for invitee in asked:
+            invitee["reconfirmation"] = {"created_at": ts, "confirmed_at": None}
+            _touch(invitee, ts)
+        return asked
+
+
+def confirm_reconfirmation(
+    org: SandboxOrg, invitee_uri: str, *, at: datetime | None = None
+) -> Record:
+    """The invitee confirms a pending reconfirmation request; returns the invitee."""
+    with org.lock:
+        ts = format_ts(_instant(org, at))
+        invitee = _get(org, "event_invitees", invitee_uri)
+        pending = invitee["reconfirmation"]
+        if pending is None or pending["confirmed_at"] is not None:
+            raise invalid("invitee", "no reconfirmation is pending")
+        invitee["reconfirmation"] = {"created_at": pending["created_at"], "confirmed_at": ts}
+        _touch(invitee, ts)
+        return invitee
+
+
 # -- organization ------------------------------------------------------------------------
 
 
-def create_invitation(org: SandboxOrg, email: str, *, actor: str | None = None) -> Record:
+def create_invitation(
+    org: SandboxOrg,
+    email: str,
+    *,
+    actor: str | None = None,
+    rng: random.Random | None = None,
+    at: datetime | None = None,
+) -> Record:
     """Invite ``email`` to the organization (pending). 400 for an invalid email, a member's
     email ("Already Organization Member") or a pending invitation ("Already Invited")."""
     email = check_email(email)
@@ -369,25 +463,33 @@ def create_invitation(org: SandboxOrg, email: str, *, actor: str | None = None) 
             for i in org.records("organization_invitations")
         ):
             raise OpError(400, "Already Invited", f"{email} has already been invited")
-        rng = op_rng(org, "invitation", key, len(org.collections["organization_invitations"]))
-        now_ts = org.now_ts()
-        org_uuid = rec.last_segment(org.organization["uri"])
+        when = _instant(org, at)
+        rng = rng or op_rng(
+            org, "invitation", key, len(org.collections["organization_invitations"])
+        )
+        now_ts = format_ts(when)
+        table = org.collections["organization_invitations"]
         while True:
-            uri = org.uri("organizations", org_uuid, "invitations", rec.new_uuid(rng))
-            if uri not in org.collections["organization_invitations"]:
+            invitation = rec.invitation_record(
+                org,
+                rec.new_uuid(rng),
+                email=email,
+                status="pending",
+                created_ts=now_ts,
+                updated_ts=now_ts,
+                last_sent_ts=now_ts,
+            )
+            if invitation["uri"] not in table:
                 break
-        invitation: Record = {
-            "uri": uri,
-            "organization": org.organization["uri"],
-            "email": email,
-            "status": "pending",
-            "created_at": now_ts,
-            "updated_at": now_ts,
-            "last_sent_at": now_ts,
-        }
         org.put("organization_invitations", invitation)
         log_activity(
-            org, "Invitation", "Send", {"email": email}, actor=actor or org.owner_uri, rng=rng
+            org,
+            "Invitation",
+            "Send",
+            {"email": email},
+            actor=actor or org.owner_uri,
+            rng=rng,
+            at=when,
         )
         return invitation
 
@@ -408,13 +510,16 @@ def revoke_invitation(org: SandboxOrg, invitation_uri: str, *, actor: str | None
         )
 
 
-def decline_invitation(org: SandboxOrg, invitation_uri: str) -> Record:
+def decline_invitation(
+    org: SandboxOrg, invitation_uri: str, *, at: datetime | None = None
+) -> Record:
     with org.lock:
+        ts = format_ts(_instant(org, at))
         invitation = _get(org, "organization_invitations", invitation_uri)
         if invitation["status"] != "pending":
             raise invalid("uuid", "invitation is not pending")
         invitation["status"] = "declined"
-        invitation["updated_at"] = org.now_ts()
+        _touch(invitation, ts)
         return invitation
 
 
@@ -621,10 +726,12 @@ def submit_routing_form(
     who: rec.Persona | None = None,
     result: Record | None = None,
     rng: random.Random | None = None,
+    at: datetime | None = None,
 ) -> Record:
     """Record a routing form submission (no booking yet); notifies
     ``routing_form_submission.created``."""
     with org.lock:
+        when = _instant(org, at)
         form = _get(org, "routing_forms", form_uri)
         rng = rng or op_rng(
             org, "submission", form_uri, len(org.collections["routing_form_submissions"])
@@ -635,7 +742,7 @@ def submit_routing_form(
             uuid=_uuid(org, rng, "routing_form_submissions"),
             form=form,
             who=who or rec.persona(rng),
-            created_ts=org.now_ts(),
+            created_ts=format_ts(when),
             result=result,
             submitter=None,
         )
@@ -645,14 +752,16 @@ def submit_routing_form(
     return submission
 
 
-def link_submission(org: SandboxOrg, submission_uri: str, invitee_uri: str) -> None:
+def link_submission(
+    org: SandboxOrg, submission_uri: str, invitee_uri: str, *, at: datetime | None = None
+) -> None:
     """The submitter booked: link submission -> invitee and invitee -> submission."""
     with org.lock:
+        ts = format_ts(_instant(org, at))
         submission = _get(org, "routing_form_submissions", submission_uri)
         invitee = _get(org, "event_invitees", invitee_uri)
-        now_ts = org.now_ts()
         submission["submitter"] = invitee_uri
         submission["submitter_type"] = "Invitee"
-        submission["updated_at"] = now_ts
+        _touch(submission, ts)
         invitee["routing_form_submission"] = submission_uri
-        invitee["updated_at"] = now_ts
+        _touch(invitee, ts)

@@ -46,7 +46,8 @@ Listener = Callable[[str, Record], None]
 
 def format_ts(value: datetime) -> str:
     """Calendly's timestamp format: UTC with microseconds and a ``Z`` suffix."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime; "+00:00" becomes "Z".
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_ts(value: str) -> datetime:

@@ -259,3 +259,23 @@ def test_some_people_book_more_than_once(org: SandboxOrg) -> None:
     emails = Counter(i["email"] for i in org.collections["event_invitees"].values())
     repeat = [e for e, n in emails.items() if n > 2]
     assert len(repeat) > 10
+
+
+def test_history_follows_the_live_reconfirmation_rule(org: SandboxOrg) -> None:
+    """History and the live clock share one rule: a request 24 hours before the start,
+    a reply after the invitee's fixed delay (or never)."""
+    seen = 0
+    for invitee in org.collections["event_invitees"].values():
+        reconfirmation = invitee["reconfirmation"]
+        if reconfirmation is None:
+            continue
+        event = org.collections["scheduled_events"][invitee["event"]]
+        asked = parse_ts(reconfirmation["created_at"])
+        assert asked == parse_ts(event["start_time"]) - data_records.RECONFIRM_LEAD
+        assert invitee["created_at"] <= reconfirmation["created_at"]
+        delay = data_records.reconfirm_delay(invitee["uri"])
+        if reconfirmation["confirmed_at"] is not None:
+            assert delay is not None
+            assert parse_ts(reconfirmation["confirmed_at"]) == asked + delay
+            seen += 1
+    assert seen > 10

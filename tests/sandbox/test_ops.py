@@ -17,6 +17,7 @@ from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts, parse_ts
 SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "calendly-api" / "openapi.yaml"
 BASE = "http://127.0.0.1:9001"
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,8 @@ def sent(org: SandboxOrg) -> list[tuple[str, Record]]:
 
 
 def _future_event(org: SandboxOrg, *, group: bool = False) -> Record:
+    """An upcoming active event whose event type still takes bookings (a reschedule
+    books the event type again)."""
     for event in org.records("scheduled_events"):
         counter = event["invitees_counter"]
         if (
@@ -51,6 +54,7 @@ def _future_event(org: SandboxOrg, *, group: bool = False) -> Record:
             and parse_ts(event["start_time"]) > org.now()
             and counter["active"] > 0
             and (counter["limit"] > 1) == group
+            and org.collections["event_types"][event["event_type"]]["active"]
         ):
             return event
     raise AssertionError("no future active event")
@@ -532,3 +536,62 @@ def test_delete_invitee_data_drops_event_guests(org: SandboxOrg) -> None:
     ops.delete_invitee_data(org, [guest])
     assert all(g["email"] != guest for g in event["event_guests"])
     assert event["updated_at"] == org.now_ts()
+
+
+# -- history: the same ops at past instants --------------------------------------------------
+
+
+def test_ops_record_history_at_a_past_instant(org: SandboxOrg) -> None:
+    """The generator plays history through these ops: a booking made last month and
+    canceled last week carries those instants, not now, and checks run at ``at``."""
+    solo = next(
+        t
+        for t in org.records("event_types")
+        if t["kind"] == "solo" and t["type"] == "StandardEventType" and not t["active"]
+    )
+    booked = org.now() - timedelta(days=30)
+    start = org.now() - timedelta(days=2)  # over today, still ahead back then
+    invitee = ops.book(org, event_type_uri=solo["uri"], start_time=start, at=booked)
+    event = org.collections["scheduled_events"][invitee["event"]]
+    assert invitee["created_at"] == event["created_at"] == format_ts(booked)
+    canceled_at = booked + timedelta(days=10)
+    ops.cancel_event(
+        org, event["uri"], reason=None, canceled_by="H", canceler_type="host", at=canceled_at
+    )
+    assert event["status"] == invitee["status"] == "canceled"
+    assert event["updated_at"] == invitee["updated_at"] == format_ts(canceled_at)
+    with pytest.raises(ValueError, match="after the sandbox's now"):
+        ops.book(org, event_type_uri=solo["uri"], start_time=start, at=org.now() + DAY)
+    with _raises(403, "Permission Denied: Event in the past"):
+        again = ops.book(org, event_type_uri=solo["uri"], start_time=start, at=booked)
+        ops.cancel_invitee(org, again["uri"], reason=None, canceled_by="I", at=start)
+
+
+def test_history_recorded_out_of_order_never_moves_updated_at_back(org: SandboxOrg) -> None:
+    group = next(t for t in org.records("event_types") if t["kind"] == "group")
+    start = org.now() - timedelta(days=1)
+    first = ops.book(org, event_type_uri=group["uri"], start_time=start, at=start - 5 * DAY)
+    event = org.collections["scheduled_events"][first["event"]]
+    later = start - DAY
+    ops.book(org, event_type_uri=group["uri"], start_time=start, event_uri=event["uri"], at=later)
+    # The first seat was given up before the second was booked, but is recorded after it.
+    ops.cancel_invitee(org, first["uri"], reason=None, canceled_by="I", at=start - 3 * DAY)
+    assert first["updated_at"] == format_ts(start - 3 * DAY)
+    assert event["updated_at"] == format_ts(later)
+    assert event["status"] == "active"
+    assert event["invitees_counter"] == {**event["invitees_counter"], "total": 2, "active": 1}
+
+
+def test_reconfirmation_ops(org: SandboxOrg) -> None:
+    event = _future_event(org)
+    (invitee,) = org.children_of("event_invitees", event["uri"])
+    invitee["reconfirmation"] = None
+    asked = ops.request_reconfirmation(org, event["uri"])
+    assert asked == [invitee]
+    assert invitee["reconfirmation"] == {"created_at": org.now_ts(), "confirmed_at": None}
+    assert ops.request_reconfirmation(org, event["uri"]) == []  # already asked
+    ops.confirm_reconfirmation(org, invitee["uri"])
+    assert invitee["reconfirmation"]["confirmed_at"] == org.now_ts()
+    assert invitee["updated_at"] == org.now_ts()
+    with _raises(400, "Invalid Argument"):
+        ops.confirm_reconfirmation(org, invitee["uri"])
