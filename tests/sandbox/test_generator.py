@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tap_calendly.sandbox import data_checks, data_records
-from tap_calendly.sandbox.data_schema import RecordValidator
+from tap_calendly.sandbox import data_records
 from tap_calendly.sandbox.export import ground_truth, write_jsonl
 from tap_calendly.sandbox.generator import SCALES, generate_org
 from tap_calendly.sandbox.store import COLLECTIONS, SandboxOrg, format_ts, parse_ts
+from tests.support import org_checks
+from tests.support.spec_schema import RecordValidator
 
 SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "calendly-api" / "openapi.yaml"
 BASE = "http://127.0.0.1:8765"
@@ -102,11 +103,11 @@ def test_validator_rejects_misspelt_and_missing_fields(
 
 
 def test_references_and_counters_are_consistent(org: SandboxOrg) -> None:
-    assert data_checks.integrity_problems(org) == []
+    assert org_checks.integrity_problems(org) == []
 
 
 def test_timestamps_format_and_order(org: SandboxOrg) -> None:
-    assert data_checks.time_problems(org) == []
+    assert org_checks.time_problems(org) == []
     events = list(org.collections["scheduled_events"].values())
     starts = sorted(parse_ts(e["start_time"]) for e in events)
     assert starts[0] < NOW - timedelta(days=700)
@@ -222,10 +223,10 @@ def test_checks_detect_broken_records() -> None:
     event = next(iter(c["scheduled_events"].values()))
     event["invitees_counter"]["total"] += 1
     event["updated_at"] = "2000-01-01T00:00:00.000000Z"
-    problems = data_checks.integrity_problems(broken)
+    problems = org_checks.integrity_problems(broken)
     assert any("invitees_counter" in p for p in problems)
     assert any("new_invitee does not link back" in p for p in problems)
-    assert any("created_at after updated_at" in p for p in data_checks.time_problems(broken))
+    assert any("created_at after updated_at" in p for p in org_checks.time_problems(broken))
 
 
 _DIGEST_SCRIPT = """

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tap_calendly.sandbox import data_checks
-from tap_calendly.sandbox.data_schema import RecordValidator
 from tap_calendly.sandbox.export import ground_truth
 from tap_calendly.sandbox.generator import generate_org
 from tap_calendly.sandbox.mutations import COUNT_KEYS, advance
 from tap_calendly.sandbox.store import COLLECTIONS, Record, SandboxOrg, format_ts, parse_ts
+from tests.support import org_checks
+from tests.support.spec_schema import RecordValidator
 
 SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "calendly-api" / "openapi.yaml"
 BASE = "http://127.0.0.1:9002"
@@ -71,8 +71,8 @@ def test_counts_match_the_records(run) -> None:
 
 def test_invariants_hold_after_advancing(run) -> None:
     _, org, _, _ = run
-    assert data_checks.integrity_problems(org) == []
-    assert data_checks.time_problems(org) == []
+    assert org_checks.integrity_problems(org) == []
+    assert org_checks.time_problems(org) == []
 
 
 def test_updated_at_monotonic_and_bumped_on_change(run) -> None:
@@ -185,7 +185,7 @@ def test_membership_churn_over_weeks() -> None:
         total.update(advance(org, timedelta(days=7)))
     assert total["invitations"] > 0
     assert total["members_joined"] + total["members_left"] > 0
-    assert data_checks.integrity_problems(org) == []
+    assert org_checks.integrity_problems(org) == []
     roles = Counter(m["role"] for m in org.collections["organization_memberships"].values())
     assert roles["owner"] == 1
     assert roles["user"] >= 1

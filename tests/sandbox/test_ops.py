@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tap_calendly.sandbox import data_checks, ops
-from tap_calendly.sandbox.data_schema import RecordValidator
+from tap_calendly.sandbox import ops
 from tap_calendly.sandbox.generator import SCALES, Scale, generate_org
 from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts, parse_ts
+from tests.support import org_checks
+from tests.support.spec_schema import RecordValidator
 
 SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "calendly-api" / "openapi.yaml"
 BASE = "http://127.0.0.1:9001"
@@ -33,8 +34,8 @@ def org(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iter
     org.clock.advance(timedelta(minutes=7))
     yield org
     compliance = "delete_" in request.node.name
-    assert data_checks.integrity_problems(org, after_compliance=compliance) == []
-    assert data_checks.time_problems(org) == []
+    assert org_checks.integrity_problems(org, after_compliance=compliance) == []
+    assert org_checks.time_problems(org) == []
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Strict validators for sandbox records, built from Calendly's OpenAPI spec.
+"""Strict validators for sandbox records, built from Calendly's OpenAPI spec (tests only).
 
 The spec's schemas allow unknown properties, so a misspelt field would pass a plain
 validation. These validators forbid properties the spec (or FACTS.md's list of newer
