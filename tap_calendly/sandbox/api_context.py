@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 import orjson
 
 from tap_calendly.sandbox.api_errors import (
-    ApiError,
     invalid_argument,
     not_found,
     permission_denied,
@@ -235,22 +234,6 @@ class Api:
                 body.update(extra(result.records))
             return ApiResponse(200, orjson.dumps(body))
 
-    @staticmethod
-    def sort_spec(
-        params: dict[str, str],
-        token: dict[str, Any] | None,
-        allowed: Iterable[str],
-        default: str,
-        name: str = "sort",
-    ) -> SortSpec:
-        raw = str(token["s"]) if token else params.get(name, "")
-        return SortSpec.parse(raw, allowed, default, name)
-
 
 def ts(value: datetime | None) -> str | None:
     return format_ts(value) if value is not None else None
-
-
-def raise_if(condition: bool, error: ApiError) -> None:
-    if condition:
-        raise error

@@ -1,12 +1,30 @@
-"""The paged GET list endpoints (FACTS.md section 2), with Calendly's filters and sorts."""
+"""The paged GET list endpoints (FACTS.md section 2), declared in one table.
+
+Each :class:`ListEndpoint` says what a listing accepts and enforces: its query parameters,
+owner filters (``organization``, ``user``, ``form``, ``scope``) and which are required,
+who may call it, the plan it needs, sort fields, filters and the largest ``count``.
+:func:`serve` runs every listing through the same steps, so a rule (say, how an e-mail
+filter matches or which error a bad ``count`` gets) holds on every endpoint alike:
+
+1. filters from the page token, else the query (400 for a bad token); ``count`` (400);
+2. the path's parent, e.g. the event of ``/scheduled_events/{uuid}/invitees`` (404)
+   (``gate_first`` endpoints resolve the parent and check access before step 1);
+3. owner filters in declared order (400 missing, 403 outside the organization), then
+   the "one of" and "required when" rules (400);
+4. the plan (403), then the access rule (403);
+5. the sort (400), then each filter in declared order (400 for a bad value);
+6. one keyset page of the endpoint's view, filtered.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from tap_calendly.sandbox import data_records
 from tap_calendly.sandbox.api_context import (
+    MAX_COUNT,
     Api,
     ApiRequest,
     ApiResponse,
@@ -21,51 +39,317 @@ from tap_calendly.sandbox.store import Record
 ACTIVITY_MAX_COUNT = 1000
 
 
-def _all(_: Record) -> bool:
-    return True
+@dataclass
+class Query:
+    """One list request as it is worked out: the effective filters, owner values, the
+    parent record (for nested paths), the sort and the index range to read."""
+
+    endpoint: ListEndpoint
+    api: Api
+    req: ApiRequest
+    params: dict[str, str]
+    token: dict[str, Any] | None
+    owners: dict[str, str | None] = field(default_factory=dict)
+    parent: Record | None = None
+    spec: SortSpec = field(default_factory=lambda: SortSpec(()))
+    first_range: tuple[Any, Any] = (None, None)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.req.principal.is_admin
+
+    @property
+    def caller(self) -> str:
+        return self.req.principal.user_uri
+
+    def values(self, name: str) -> list[str]:
+        """A list parameter: ``name`` or ``name[]``, comma-separated, blanks dropped."""
+        raw = self.params.get(name) or self.params.get(name + "[]") or ""
+        return [v for v in (p.strip() for p in raw.split(",")) if v]
 
 
-def _and(*predicates: Predicate | None) -> Predicate:
-    active = [p for p in predicates if p is not None]
-    if not active:
-        return _all
-    if len(active) == 1:
-        return active[0]
-
-    def combined(record: Record) -> bool:
-        return all(p(record) for p in active)
-
-    return combined
+# -- owners and parents ----------------------------------------------------------------------
 
 
-def _equals(field: str, value: Any) -> Predicate | None:
-    if value is None or value == "":
-        return None
+@dataclass(frozen=True)
+class Owner:
+    """An owner filter. ``kind``: ``organization`` (must be the caller's organization),
+    ``user`` (must be a member), ``routing_form`` (must exist) or ``choice`` (one of
+    ``choices``; ``message`` is the 400 text)."""
 
+    param: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    message: str = ""
+
+    def check(self, q: Query) -> str | None:
+        value = q.params.get(self.param)
+        if self.kind == "organization":
+            return q.api.check_organization(value, required=self.required)
+        if self.kind == "user":
+            return q.api.check_user(value)
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise invalid_argument(self.param, self.message)
+            return value
+        if not value:  # routing_form
+            raise invalid_argument(self.param, f"{self.param} is required")
+        q.api.lookup("routing_forms", value)
+        return value
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The resource a nested path lists under: ``/{segment}/{uuid}/...``."""
+
+    segment: str
+    collection: str | None  # None: the organization itself
+
+    def uri(self, api: Api, req: ApiRequest) -> str:
+        return api.org.uri(self.segment, req.path_args["uuid"])
+
+    def resolve(self, api: Api, uri: str) -> Record:
+        """The parent record, or 404."""
+        if self.collection is not None:
+            return api.lookup(self.collection, uri)
+        if uri != api.org.organization["uri"]:
+            raise not_found()
+        return api.org.organization
+
+
+# -- access rules ---------------------------------------------------------------------------
+
+
+def _anyone(_: Query) -> None:
+    return None
+
+
+def _admins(q: Query) -> None:
+    q.api.require_admin(q.req.principal)
+
+
+def _self_unless_admin(q: Query) -> None:
+    """A member may list only their own membership."""
+    if q.owners.get("user") != q.caller and not q.is_admin:
+        raise permission_denied()
+
+
+def _events_access(q: Query) -> None:
+    """Organization-wide events need an admin; a user's events without ``organization``
+    are the caller's own only (Calendly's wording, for admins too)."""
+    if q.owners.get("organization") is not None and not q.is_admin:
+        raise permission_denied()
+    if q.owners.get("organization") is None and q.owners.get("user") != q.caller:
+        raise permission_denied(
+            "Please also specify organization when requesting events for a user within your "
+            "organization."
+        )
+
+
+def _event_members(q: Query) -> None:
+    parent = q.parent or {}
+    if not q.is_admin and not any(
+        m.get("user") == q.caller for m in parent.get("event_memberships", ())
+    ):
+        raise permission_denied("You are not allowed to view this event")
+
+
+def _webhooks_access(q: Query) -> None:
+    """Organization-scope subscriptions need an admin; a member lists their own only."""
+    if not q.is_admin and (
+        q.owners.get("scope") == "organization" or q.owners.get("user") != q.caller
+    ):
+        raise permission_denied()
+
+
+# -- filters -------------------------------------------------------------------------------
+
+
+def _equal_to(path: str, value: Any) -> Predicate:
     def check(record: Record) -> bool:
-        return bool(field_value(record, field) == value)
+        return bool(field_value(record, path) == value)
 
     return check
 
 
-def _email_equals(field: str, value: str | None) -> Predicate | None:
+@dataclass(frozen=True)
+class Equals:
+    """Exact match of a parameter (or, ``only_if=(param, value)``, only when another
+    parameter has that value)."""
+
+    param: str
+    path: str
+    only_if: tuple[str, str] | None = None
+
+    def apply(self, q: Query) -> Predicate | None:
+        value = q.params.get(self.param)
+        if not value or (self.only_if and q.params.get(self.only_if[0]) != self.only_if[1]):
+            return None
+        return _equal_to(self.path, value)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Exact match of a parameter limited to ``choices`` (e.g. ``status``)."""
+
+    param: str
+    path: str
+    choices: tuple[str, ...]
+
+    def apply(self, q: Query) -> Predicate | None:
+        value = q.params.get(self.param)
+        if value is None:
+            return None
+        if value not in self.choices:
+            raise invalid_argument(self.param, f"{self.param} must be {' or '.join(self.choices)}")
+        return _equal_to(self.path, value)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A true/false parameter matched against a boolean field."""
+
+    param: str
+    path: str
+
+    def apply(self, q: Query) -> Predicate | None:
+        value = parse_bool_param(q.params.get(self.param), self.param)
+        return None if value is None else _equal_to(self.path, int(value))
+
+
+@dataclass(frozen=True)
+class Email:
     """Calendly matches e-mail filters case-insensitively."""
-    if not value:
-        return None
-    wanted = value.lower()
 
-    def check(record: Record) -> bool:
-        return str(field_value(record, field) or "").lower() == wanted
+    param: str
+    path: str
 
-    return check
+    def apply(self, q: Query) -> Predicate | None:
+        value = q.params.get(self.param)
+        if not value:
+            return None
+        wanted = value.lower()
+
+        def check(record: Record) -> bool:
+            return str(field_value(record, self.path) or "").lower() == wanted
+
+        return check
 
 
-def _status(params: dict[str, str], allowed: tuple[str, ...]) -> str | None:
-    """The ``status`` filter, or a 400 naming the values the endpoint accepts."""
-    status = params.get("status")
-    if status is not None and status not in allowed:
-        raise invalid_argument("status", f"status must be {' or '.join(allowed)}")
-    return status
+@dataclass(frozen=True)
+class InviteeEmail:
+    """Events with an invitee of this e-mail (case-insensitive)."""
+
+    param: str
+
+    def apply(self, q: Query) -> Predicate | None:
+        value = q.params.get(self.param)
+        if not value:
+            return None
+        wanted, org = value.lower(), q.api.org
+
+        def check(event: Record) -> bool:
+            return any(
+                str(i.get("email", "")).lower() == wanted
+                for i in org.children_of("event_invitees", event["uri"])
+            )
+
+        return check
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A list parameter (``actor=a,b`` or ``actor[]=a``): the field is one of them."""
+
+    param: str
+    path: str
+
+    def apply(self, q: Query) -> Predicate | None:
+        wanted = set(q.values(self.param))
+        if not wanted:
+            return None
+
+        def check(record: Record) -> bool:
+            return field_value(record, self.path) in wanted
+
+        return check
+
+
+@dataclass(frozen=True)
+class Search:
+    """A case-insensitive substring search over a few fields (quotes and ``*`` ignored)."""
+
+    param: str
+    paths: tuple[str, ...]
+    max_length: int = 300
+
+    def apply(self, q: Query) -> Predicate | None:
+        text = (q.params.get(self.param) or "").lower()
+        if len(text) > self.max_length:
+            raise invalid_argument(
+                self.param, f"{self.param} must be at most {self.max_length} characters"
+            )
+        needle = text.strip('"*')
+        if not text:
+            return None
+
+        def check(record: Record) -> bool:
+            haystack = " ".join(str(_raw(record, p)) for p in self.paths).lower()
+            return needle in haystack
+
+        return check
+
+
+def _raw(record: Record, path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """``[min, max)`` on a timestamp field. When the sort starts with that field the
+    range is an index range; otherwise it filters records."""
+
+    min_param: str
+    max_param: str
+    path: str
+
+    def apply(self, q: Query) -> Predicate | None:
+        lo = ts(parse_time_param(q.params.get(self.min_param), self.min_param))
+        hi = ts(parse_time_param(q.params.get(self.max_param), self.max_param))
+        if lo is None and hi is None:
+            return None
+        # Match the stored precision (some orgs store milliseconds, 24 characters).
+        sample = next(iter(q.api.org.collections[q.endpoint.collection].values()), None)
+        if sample is not None and len(str(field_value(sample, self.path))) == 24:
+            lo, hi = (None if b is None else b[:23] + "Z" for b in (lo, hi))
+        if q.spec.fields and q.spec.fields[0][0] == self.path and not q.spec.mixed:
+            q.first_range = (lo, hi)
+            return None
+        path = self.path
+
+        def check(record: Record) -> bool:
+            value = field_value(record, path)
+            return not ((lo and value < lo) or (hi and value >= hi))
+
+        return check
+
+
+Filter = Equals | Choice | Flag | Email | InviteeEmail | AnyOf | Search | TimeRange
+
+
+# -- views: which records a listing walks, as a sorted index ----------------------------------
+
+
+def _whole(collection: str) -> Callable[[Query], SortedView]:
+    def view(q: Query) -> SortedView:
+        org = q.api.org
+        return q.api.indexes.view(collection, ("all",), q.spec, lambda: org.records(collection))
+
+    return view
 
 
 def _member_users(event: Record) -> Iterable[str]:
@@ -84,96 +368,11 @@ def user_events_view(api: Api, user: str, spec: SortSpec) -> SortedView:
     return views.get(user) or SortedView(spec, ())
 
 
-def list_scheduled_events(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "scheduled_events"
-    names = (
-        "user",
-        "organization",
-        "invitee_email",
-        "status",
-        "sort",
-        "min_start_time",
-        "max_start_time",
-    )
-    params, token = api.effective_params(req, endpoint, names)
-    count = api.parse_count(req)
-    organization = api.check_organization(params.get("organization"), required=False)
-    user = api.check_user(params.get("user"))
-    if organization is None and user is None:
-        raise invalid_argument("organization", "One of organization or user is required")
-    if organization is not None and not req.principal.is_admin:
-        raise permission_denied()
-    if organization is None and user != req.principal.user_uri:
-        raise permission_denied(
-            "Please also specify organization when requesting events for a user within your "
-            "organization."
-        )
-    spec = api.sort_spec(params, token, ("start_time",), "start_time:asc")
-    min_start = ts(parse_time_param(params.get("min_start_time"), "min_start_time"))
-    max_start = ts(parse_time_param(params.get("max_start_time"), "max_start_time"))
-    status = _status(params, ("active", "canceled"))
-    email = params.get("invitee_email")
-    email_filter: Predicate | None = None
-    if email:
-        wanted = email.lower()
-
-        def email_filter(event: Record) -> bool:
-            return any(
-                str(i.get("email", "")).lower() == wanted
-                for i in api.org.children_of("event_invitees", event["uri"])
-            )
-
+def _events_view(q: Query) -> SortedView:
+    user = q.owners.get("user")
     if user is not None:
-
-        def view() -> SortedView:
-            return user_events_view(api, user, spec)
-
-    else:
-
-        def view() -> SortedView:
-            return api.indexes.view(
-                "scheduled_events", ("org",), spec, lambda: api.org.records("scheduled_events")
-            )
-
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="scheduled_events",
-        params=params,
-        token=token,
-        spec=spec,
-        view=view,
-        predicate=_and(_equals("status", status), email_filter),
-        count=count,
-        first_range=(min_start, max_start),
-    )
-
-
-def list_event_invitees(api: Api, req: ApiRequest) -> ApiResponse:
-    event_uri = api.org.uri("scheduled_events", req.path_args["uuid"])
-    endpoint = f"invitees:{event_uri}"
-    params, token = api.effective_params(req, endpoint, ("status", "sort", "email"))
-    count = api.parse_count(req)
-    event = api.lookup("scheduled_events", event_uri)
-    if not req.principal.is_admin and not any(
-        m.get("user") == req.principal.user_uri for m in event.get("event_memberships", ())
-    ):
-        raise permission_denied("You are not allowed to view this event")
-    spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    status = _status(params, ("active", "canceled"))
-    email_filter = _email_equals("email", params.get("email"))
-
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="event_invitees",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: SortedView(spec, api.org.children_of("event_invitees", event_uri)),
-        predicate=_and(_equals("status", status), email_filter),
-        count=count,
-    )
+        return user_events_view(q.api, user, q.spec)
+    return _whole("scheduled_events")(q)
 
 
 def _hosted_by(api: Api, event_type: Record, user: str) -> bool:
@@ -184,294 +383,357 @@ def _hosted_by(api: Api, event_type: Record, user: str) -> bool:
     return bool(profile.get("owner") == user)
 
 
-def list_event_types(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "event_types"
-    params, token = api.effective_params(
-        req, endpoint, ("organization", "user", "active", "admin_managed", "sort")
-    )
-    count = api.parse_count(req)
-    organization = api.check_organization(params.get("organization"), required=False)
-    user = api.check_user(params.get("user"))
-    if organization is None and user is None:
-        raise invalid_argument("organization", "One of organization or user is required")
-    spec = api.sort_spec(params, token, ("name",), "name:asc")
-    active = parse_bool_param(params.get("active"), "active")
-    admin_managed = parse_bool_param(params.get("admin_managed"), "admin_managed")
-    scope: tuple[str, ...] = ("user", user) if user else ("org",)
+def _event_types_view(q: Query) -> SortedView:
+    user = q.owners.get("user")
+    if not user:
+        return _whole("event_types")(q)
+    api = q.api
 
     def members() -> Iterable[Record]:
-        records = api.org.records("event_types")
-        if user:
-            return (r for r in records if _hosted_by(api, r, user))
-        return records
+        return (r for r in api.org.records("event_types") if _hosted_by(api, r, user))
 
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="event_types",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: api.indexes.view("event_types", scope, spec, members),
-        predicate=_and(
-            _equals("active", None if active is None else int(active)),
-            _equals("admin_managed", None if admin_managed is None else int(admin_managed)),
-        ),
-        count=count,
+    return api.indexes.view("event_types", ("user", user), q.spec, members)
+
+
+def _invitees_view(q: Query) -> SortedView:
+    parent = q.parent or {}
+    return SortedView(q.spec, q.api.org.children_of("event_invitees", parent.get("uri", "")))
+
+
+def _submissions_view(q: Query) -> SortedView:
+    form, org = q.owners.get("form") or "", q.api.org
+    return q.api.indexes.view(
+        "routing_form_submissions",
+        ("form", form),
+        q.spec,
+        lambda: org.children_of("routing_form_submissions", form),
     )
 
 
-def _created_view(api: Api, collection: str, spec: SortSpec) -> SortedView:
-    return api.indexes.view(collection, ("all",), spec, lambda: api.org.records(collection))
-
-
-def list_memberships(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "organization_memberships"
-    params, token = api.effective_params(req, endpoint, ("organization", "user", "email", "role"))
-    count = api.parse_count(req)
-    organization = api.check_organization(params.get("organization"), required=False)
-    user = api.check_user(params.get("user"))
-    if organization is None and user is None:
-        raise invalid_argument("organization", "One of organization or user is required")
-    if user != req.principal.user_uri and not req.principal.is_admin:
-        raise permission_denied()
-    spec = SortSpec((("created_at", False),))
-    email_filter = _email_equals("user.email", params.get("email"))
-
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="organization_memberships",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: _created_view(api, "organization_memberships", spec),
-        predicate=_and(
-            _equals("user.uri", user), _equals("role", params.get("role")), email_filter
-        ),
-        count=count,
-    )
-
-
-def list_invitations(api: Api, req: ApiRequest) -> ApiResponse:
-    org_uri = api.org.uri("organizations", req.path_args["uuid"])
-    if org_uri != api.org.organization["uri"]:
-        raise not_found()
-    api.require_admin(req.principal)
-    endpoint = "organization_invitations"
-    params, token = api.effective_params(req, endpoint, ("sort", "email", "status"))
-    count = api.parse_count(req)
-    spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    status = _status(params, ("pending", "accepted", "declined"))
-    email_filter = _email_equals("email", params.get("email"))
-
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="organization_invitations",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: _created_view(api, "organization_invitations", spec),
-        predicate=_and(_equals("status", status), email_filter),
-        count=count,
-    )
-
-
-def list_routing_forms(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "routing_forms"
-    params, token = api.effective_params(req, endpoint, ("organization", "sort"))
-    count = api.parse_count(req)
-    api.check_organization(params.get("organization"), required=True)
-    spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="routing_forms",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: _created_view(api, "routing_forms", spec),
-        predicate=_all,
-        count=count,
-    )
-
-
-def list_routing_form_submissions(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "routing_form_submissions"
-    params, token = api.effective_params(req, endpoint, ("form", "sort"))
-    count = api.parse_count(req)
-    form = params.get("form")
-    if not form:
-        raise invalid_argument("form", "form is required")
-    api.lookup("routing_forms", form)
-    spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="routing_form_submissions",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: api.indexes.view(
-            "routing_form_submissions",
-            ("form", form),
-            spec,
-            lambda: api.org.children_of("routing_form_submissions", form),
-        ),
-        predicate=_all,
-        count=count,
-    )
-
-
-def list_webhooks(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "webhook_subscriptions"
-    params, token = api.effective_params(req, endpoint, ("organization", "scope", "user", "sort"))
-    count = api.parse_count(req)
-    api.check_organization(params.get("organization"), required=True)
-    scope = params.get("scope")
-    if scope not in ("organization", "user"):
-        raise invalid_argument("scope", "scope is required: organization or user")
-    user = api.check_user(params.get("user"))
-    if scope == "user" and user is None:
-        raise invalid_argument("user", "user is required when scope is user")
-    if not req.principal.is_admin and (scope == "organization" or user != req.principal.user_uri):
-        raise permission_denied()
-    spec = api.sort_spec(params, token, ("created_at",), "created_at:asc")
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="webhook_subscriptions",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: _created_view(api, "webhook_subscriptions", spec),
-        predicate=_and(_equals("scope", scope), _equals("user", user if scope == "user" else None)),
-        count=count,
-    )
-
-
-def list_groups(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "groups"
-    params, token = api.effective_params(req, endpoint, ("organization", "sort"))
-    count = api.parse_count(req)
-    api.check_organization(params.get("organization"), required=True)
-    spec = api.sort_spec(params, token, ("created_at", "name"), "created_at:asc")
-    return api.page(
-        req,
-        endpoint=endpoint,
-        collection="groups",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: _created_view(api, "groups", spec),
-        predicate=_all,
-        count=count,
-    )
-
-
-def _list_param(params: dict[str, str], name: str) -> list[str]:
-    raw = params.get(name) or params.get(name + "[]") or ""
-    return [v for v in (p.strip() for p in raw.split(",")) if v]
-
-
-def list_activity_log(api: Api, req: ApiRequest) -> ApiResponse:
-    endpoint = "activity_log_entries"
-    names = ("organization", "search_term", "min_occurred_at", "max_occurred_at")
-    arrays = ("actor", "sort", "namespace", "action")
-    params, token = api.effective_params(
-        req, endpoint, (*names, *arrays, *(a + "[]" for a in arrays))
-    )
-    count = api.parse_count(req, ACTIVITY_MAX_COUNT)
-    api.check_organization(params.get("organization"), required=True)
-    api.require_plan()
-    api.require_admin(req.principal)
-    sort_text = ",".join(_list_param(params, "sort"))
-    fields = ("occurred_at", "action", "namespace", "actor.uri", "actor.display_name")
-    spec = SortSpec.parse(
-        str(token["s"]) if token else sort_text, fields, "occurred_at:desc", "sort"
-    )
-    search = (params.get("search_term") or "").lower()
-    if len(search) > 300:
-        raise invalid_argument("search_term", "search_term must be at most 300 characters")
-    min_at = parse_time_param(params.get("min_occurred_at"), "min_occurred_at")
-    max_at = parse_time_param(params.get("max_occurred_at"), "max_occurred_at")
-    actors = set(_list_param(params, "actor"))
-    namespaces = set(_list_param(params, "namespace"))
-    actions = set(_list_param(params, "action"))
-    sample = next(iter(api.org.collections["activity_log_entries"].values()), None)
-    millis = bool(sample and len(str(sample.get("occurred_at", ""))) == 24)
-
-    def bound(value: Any) -> str | None:
-        text = ts(value)
-        return text[:23] + "Z" if text and millis else text
-
-    lo_ts, hi_ts = bound(min_at), bound(max_at)
-
-    def matches(entry: Record) -> bool:
-        occurred = entry.get("occurred_at", "")
-        if (lo_ts and occurred < lo_ts) or (hi_ts and occurred >= hi_ts):
-            return False
-        actor = entry.get("actor") or {}
-        if actors and actor.get("uri") not in actors:
-            return False
-        if namespaces and entry.get("namespace") not in namespaces:
-            return False
-        if actions and entry.get("action") not in actions:
-            return False
-        if search:
-            haystack = " ".join(
-                str(x)
-                for x in (
-                    entry.get("fully_qualified_name"),
-                    actor.get("display_name"),
-                    actor.get("alternative_identifier"),
-                )
-            ).lower()
-            if search.strip('"*') not in haystack:
-                return False
-        return True
-
-    def view_for(s: SortSpec) -> SortedView:
-        return api.indexes.view(
-            "activity_log_entries",
-            ("all",),
-            s,
-            lambda: api.org.records("activity_log_entries"),
-        )
-
+def _activity_totals(q: Query, matches: Predicate) -> dict[str, Any]:
+    """``total_count`` and ``last_event_time`` of the whole filtered log, cached per query
+    until the log changes."""
+    api = q.api
     by_time = SortSpec((("occurred_at", False),))
-
-    def totals(_: list[Record]) -> dict[str, Any]:
-        memo_key = tuple(sorted(params.items()))
-        result: dict[str, Any] = api.indexes.memo("activity_log_entries", memo_key, count_matches)
-        return result
+    lo_ts, hi_ts = q.first_range
 
     def count_matches() -> dict[str, Any]:
-        timeline = view_for(by_time)
+        timeline = api.indexes.view(
+            "activity_log_entries",
+            ("all",),
+            by_time,
+            lambda: api.org.records("activity_log_entries"),
+        )
         lo, hi = timeline.bounds(lo_ts, hi_ts)
         table = api.org.collections["activity_log_entries"]
-        keys = timeline.keys
-        total = 0
-        last: str | None = None
-        for i in range(lo, hi):
-            entry = table.get(keys[i][-1])
+        total, last = 0, None
+        for key in timeline.keys[lo:hi]:
+            entry = table.get(key[-1])
             if entry is not None and matches(entry):
                 total += 1
                 last = entry["occurred_at"]
         return {"last_event_time": last, "total_count": total, "exceeds_max_total_count": False}
 
-    first = spec.fields[0][0] == "occurred_at"
+    result: dict[str, Any] = api.indexes.memo(
+        "activity_log_entries", tuple(sorted(q.params.items())), count_matches
+    )
+    return result
+
+
+# -- the table ------------------------------------------------------------------------------
+
+_ORG = Owner("organization", "organization")
+_ORG_REQUIRED = Owner("organization", "organization", required=True)
+_USER = Owner("user", "user")
+
+
+@dataclass(frozen=True)
+class ListEndpoint:
+    """One paged list endpoint (see the module docstring for the order of checks)."""
+
+    path: str
+    collection: str
+    #: Page-token scope; ``{parent}`` is replaced by the parent's URI.
+    key: str
+    #: Query parameters read (in this order into tokens and ``next_page`` links).
+    params: tuple[str, ...]
+    view: Callable[[Query], SortedView]
+    sort_fields: tuple[str, ...] = ("created_at",)
+    default_sort: str = "created_at:asc"
+    #: False: the order is fixed (no ``sort`` parameter); "array": ``sort`` or ``sort[]``.
+    sort_param: bool | str = True
+    owners: tuple[Owner, ...] = ()
+    #: At least one of these owner filters must be given.
+    one_of: tuple[str, ...] = ()
+    #: (param, other, value): ``param`` is required when ``other`` is ``value``.
+    required_when: tuple[tuple[str, str, str], ...] = ()
+    parent: Parent | None = None
+    #: Resolve the parent and check access before reading the query (invitations).
+    gate_first: bool = False
+    enterprise: bool = False
+    access: Callable[[Query], None] = _anyone
+    filters: tuple[Filter, ...] = ()
+    max_count: int = MAX_COUNT
+    totals: bool = False
+
+    def __post_init__(self) -> None:
+        named = {o.param for o in self.owners}
+        for f in self.filters:
+            named.update((f.min_param, f.max_param) if isinstance(f, TimeRange) else (f.param,))
+        if self.sort_param:
+            named.add("sort")
+        missing = named - set(self.params)
+        if missing:
+            raise ValueError(f"{self.path}: parameters {sorted(missing)} are not declared")
+
+
+ENDPOINTS: tuple[ListEndpoint, ...] = (
+    ListEndpoint(
+        path="/scheduled_events",
+        collection="scheduled_events",
+        key="scheduled_events",
+        params=(
+            "user",
+            "organization",
+            "invitee_email",
+            "status",
+            "sort",
+            "min_start_time",
+            "max_start_time",
+        ),
+        view=_events_view,
+        sort_fields=("start_time",),
+        default_sort="start_time:asc",
+        owners=(_ORG, _USER),
+        one_of=("organization", "user"),
+        access=_events_access,
+        filters=(
+            TimeRange("min_start_time", "max_start_time", "start_time"),
+            Choice("status", "status", ("active", "canceled")),
+            InviteeEmail("invitee_email"),
+        ),
+    ),
+    ListEndpoint(
+        path="/scheduled_events/{uuid}/invitees",
+        collection="event_invitees",
+        key="invitees:{parent}",
+        params=("status", "sort", "email"),
+        view=_invitees_view,
+        parent=Parent("scheduled_events", "scheduled_events"),
+        access=_event_members,
+        filters=(Choice("status", "status", ("active", "canceled")), Email("email", "email")),
+    ),
+    ListEndpoint(
+        path="/event_types",
+        collection="event_types",
+        key="event_types",
+        params=("organization", "user", "active", "admin_managed", "sort"),
+        view=_event_types_view,
+        sort_fields=("name",),
+        default_sort="name:asc",
+        owners=(_ORG, _USER),
+        one_of=("organization", "user"),
+        filters=(Flag("active", "active"), Flag("admin_managed", "admin_managed")),
+    ),
+    ListEndpoint(
+        path="/organization_memberships",
+        collection="organization_memberships",
+        key="organization_memberships",
+        params=("organization", "user", "email", "role"),
+        view=_whole("organization_memberships"),
+        sort_param=False,
+        owners=(_ORG, _USER),
+        one_of=("organization", "user"),
+        access=_self_unless_admin,
+        filters=(
+            Equals("user", "user.uri"),
+            Equals("role", "role"),
+            Email("email", "user.email"),
+        ),
+    ),
+    ListEndpoint(
+        path="/organizations/{uuid}/invitations",
+        collection="organization_invitations",
+        key="organization_invitations",
+        params=("sort", "email", "status"),
+        view=_whole("organization_invitations"),
+        parent=Parent("organizations", None),
+        gate_first=True,
+        access=_admins,
+        filters=(
+            Choice("status", "status", ("pending", "accepted", "declined")),
+            Email("email", "email"),
+        ),
+    ),
+    ListEndpoint(
+        path="/routing_forms",
+        collection="routing_forms",
+        key="routing_forms",
+        params=("organization", "sort"),
+        view=_whole("routing_forms"),
+        owners=(_ORG_REQUIRED,),
+    ),
+    ListEndpoint(
+        path="/routing_form_submissions",
+        collection="routing_form_submissions",
+        key="routing_form_submissions",
+        params=("form", "sort"),
+        view=_submissions_view,
+        owners=(Owner("form", "routing_form", required=True),),
+    ),
+    ListEndpoint(
+        path="/webhook_subscriptions",
+        collection="webhook_subscriptions",
+        key="webhook_subscriptions",
+        params=("organization", "scope", "user", "sort"),
+        view=_whole("webhook_subscriptions"),
+        owners=(
+            _ORG_REQUIRED,
+            Owner(
+                "scope",
+                "choice",
+                required=True,
+                choices=("organization", "user"),
+                message="scope is required: organization or user",
+            ),
+            _USER,
+        ),
+        required_when=(("user", "scope", "user"),),
+        access=_webhooks_access,
+        filters=(Equals("scope", "scope"), Equals("user", "user", only_if=("scope", "user"))),
+    ),
+    ListEndpoint(
+        path="/groups",
+        collection="groups",
+        key="groups",
+        params=("organization", "sort"),
+        view=_whole("groups"),
+        sort_fields=("created_at", "name"),
+        owners=(_ORG_REQUIRED,),
+    ),
+    ListEndpoint(
+        path="/activity_log_entries",
+        collection="activity_log_entries",
+        key="activity_log_entries",
+        params=(
+            "organization",
+            "search_term",
+            "min_occurred_at",
+            "max_occurred_at",
+            "actor",
+            "sort",
+            "namespace",
+            "action",
+            "actor[]",
+            "sort[]",
+            "namespace[]",
+            "action[]",
+        ),
+        view=_whole("activity_log_entries"),
+        sort_fields=("occurred_at", "action", "namespace", "actor.uri", "actor.display_name"),
+        default_sort="occurred_at:desc",
+        sort_param="array",
+        owners=(_ORG_REQUIRED,),
+        enterprise=True,
+        access=_admins,
+        filters=(
+            Search(
+                "search_term",
+                ("fully_qualified_name", "actor.display_name", "actor.alternative_identifier"),
+            ),
+            TimeRange("min_occurred_at", "max_occurred_at", "occurred_at"),
+            AnyOf("actor", "actor.uri"),
+            AnyOf("namespace", "namespace"),
+            AnyOf("action", "action"),
+        ),
+        max_count=ACTIVITY_MAX_COUNT,
+        totals=True,
+    ),
+)
+
+
+# -- the one handler ------------------------------------------------------------------------
+
+
+def _everything(_: Record) -> bool:
+    return True
+
+
+def _all_of(predicates: list[Predicate]) -> Predicate:
+    if not predicates:
+        return _everything
+    if len(predicates) == 1:
+        return predicates[0]
+
+    def check(record: Record) -> bool:
+        return all(p(record) for p in predicates)
+
+    return check
+
+
+def _sort(q: Query) -> SortSpec:
+    endpoint = q.endpoint
+    if not endpoint.sort_param:
+        raw = ""
+    elif q.token:
+        raw = str(q.token["s"])
+    elif endpoint.sort_param == "array":
+        raw = ",".join(q.values("sort"))
+    else:
+        raw = q.params.get("sort", "")
+    return SortSpec.parse(raw, endpoint.sort_fields, endpoint.default_sort, "sort")
+
+
+def serve(endpoint: ListEndpoint, api: Api, req: ApiRequest) -> ApiResponse:
+    """Answer one request to ``endpoint``, in the steps the module docstring lists."""
+    parent_uri = endpoint.parent.uri(api, req) if endpoint.parent else ""
+    key = endpoint.key.format(parent=parent_uri)
+    q = Query(endpoint, api, req, {}, None)
+    if endpoint.gate_first:
+        q.parent = endpoint.parent.resolve(api, parent_uri) if endpoint.parent else None
+        endpoint.access(q)
+    q.params, q.token = api.effective_params(req, key, endpoint.params)
+    count = api.parse_count(req, endpoint.max_count)
+    if endpoint.parent is not None and not endpoint.gate_first:
+        q.parent = endpoint.parent.resolve(api, parent_uri)
+    for owner in endpoint.owners:
+        q.owners[owner.param] = owner.check(q)
+    if endpoint.one_of and all(q.owners.get(name) is None for name in endpoint.one_of):
+        raise invalid_argument(
+            endpoint.one_of[0], f"One of {' or '.join(endpoint.one_of)} is required"
+        )
+    for name, other, value in endpoint.required_when:
+        if q.owners.get(other) == value and q.owners.get(name) is None:
+            raise invalid_argument(name, f"{name} is required when {other} is {value}")
+    if endpoint.enterprise:
+        api.require_plan()
+    if not endpoint.gate_first:
+        endpoint.access(q)
+    q.spec = _sort(q)
+    predicate = _all_of([p for f in endpoint.filters if (p := f.apply(q)) is not None])
+
+    def totals(_: list[Record]) -> dict[str, Any]:
+        return _activity_totals(q, predicate)
+
     return api.page(
         req,
-        endpoint=endpoint,
-        collection="activity_log_entries",
-        params=params,
-        token=token,
-        spec=spec,
-        view=lambda: view_for(spec),
-        predicate=matches,
+        endpoint=key,
+        collection=endpoint.collection,
+        params=q.params,
+        token=q.token,
+        spec=q.spec,
+        view=lambda: endpoint.view(q),
+        predicate=predicate,
         count=count,
-        first_range=(lo_ts, hi_ts) if first else (None, None),
-        extra=totals,
+        first_range=q.first_range,
+        extra=totals if endpoint.totals else None,
     )
+
+
+def handler(endpoint: ListEndpoint) -> Callable[[Api, ApiRequest], ApiResponse]:
+    """The route handler for one declared endpoint."""
+
+    def handle(api: Api, req: ApiRequest) -> ApiResponse:
+        return serve(endpoint, api, req)
+
+    return handle

@@ -42,41 +42,33 @@ def _getter(collection: str, segment: str) -> object:
 
 
 ROUTES: tuple[Route, ...] = (
+    *(_route("GET", e.path, lists.handler(e)) for e in lists.ENDPOINTS),
     _route("GET", "/users/me", resources.get_user),
     _route("GET", "/users/{uuid}", resources.get_user),
     _route("GET", "/organizations/{uuid}", resources.get_organization),
-    _route("GET", "/scheduled_events", lists.list_scheduled_events),
     _route("GET", "/scheduled_events/{uuid}", resources.get_event),
-    _route("GET", "/scheduled_events/{uuid}/invitees", lists.list_event_invitees),
     _route("GET", "/scheduled_events/{uuid}/invitees/{invitee_uuid}", resources.get_invitee),
     _route("POST", "/scheduled_events/{uuid}/cancellation", writes.cancel_event),
-    _route("GET", "/event_types", lists.list_event_types),
     _route("GET", "/event_types/{uuid}", _getter("event_types", "event_types")),
     _route("GET", "/event_type_available_times", availability.list_available_times),
-    _route("GET", "/organization_memberships", lists.list_memberships),
     _route(
         "GET",
         "/organization_memberships/{uuid}",
         _getter("organization_memberships", "organization_memberships"),
     ),
     _route("DELETE", "/organization_memberships/{uuid}", writes.remove_membership),
-    _route("GET", "/organizations/{uuid}/invitations", lists.list_invitations),
     _route("POST", "/organizations/{uuid}/invitations", writes.create_invitation),
     _route("GET", "/organizations/{uuid}/invitations/{invitation_uuid}", resources.get_invitation),
     _route(
         "DELETE", "/organizations/{uuid}/invitations/{invitation_uuid}", writes.revoke_invitation
     ),
-    _route("GET", "/groups", lists.list_groups),
     _route("GET", "/groups/{uuid}", _getter("groups", "groups")),
-    _route("GET", "/routing_forms", lists.list_routing_forms),
     _route("GET", "/routing_forms/{uuid}", _getter("routing_forms", "routing_forms")),
-    _route("GET", "/routing_form_submissions", lists.list_routing_form_submissions),
     _route(
         "GET",
         "/routing_form_submissions/{uuid}",
         _getter("routing_form_submissions", "routing_form_submissions"),
     ),
-    _route("GET", "/activity_log_entries", lists.list_activity_log),
     _route("GET", "/user_busy_times", availability.list_busy_times),
     _route("GET", "/user_availability_schedules", availability.list_availability_schedules),
     _route(
@@ -84,7 +76,6 @@ ROUTES: tuple[Route, ...] = (
         "/user_availability_schedules/{uuid}",
         _getter("user_availability_schedules", "user_availability_schedules"),
     ),
-    _route("GET", "/webhook_subscriptions", lists.list_webhooks),
     _route("POST", "/webhook_subscriptions", writes.create_webhook),
     _route(
         "GET",

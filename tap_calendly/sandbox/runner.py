@@ -115,7 +115,7 @@ class Sandbox:
         with org.lock:  # warm the busiest index so the first page is not the slow one
             indexes.view(
                 "scheduled_events",
-                ("org",),
+                ("all",),
                 SortSpec((("start_time", False),)),
                 lambda: org.records("scheduled_events"),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tap_calendly.sandbox.runner import Sandbox
@@ -60,3 +61,21 @@ def test_invitation_status_filter_and_bad_status(sandbox: Sandbox, admin: reques
     bad = admin.get(url, params={"status": "open"}, timeout=10)
     assert bad.status_code == 400
     assert bad.json()["details"][0]["parameter"] == "status"
+
+
+def test_list_table_declares_every_parameter_it_reads():
+    from tap_calendly.sandbox.api_lists import ENDPOINTS, Email, ListEndpoint
+    from tap_calendly.sandbox.http_routes import ROUTES
+
+    routed = {r.template for r in ROUTES if r.method == "GET"}
+    assert {e.path for e in ENDPOINTS} <= routed
+    assert len(ENDPOINTS) == 10
+    with pytest.raises(ValueError, match="not declared"):
+        ListEndpoint(
+            path="/x",
+            collection="groups",
+            key="x",
+            params=("sort",),
+            view=ENDPOINTS[0].view,
+            filters=(Email("email", "email"),),
+        )
