@@ -21,6 +21,7 @@ from tap_calendly.sandbox.api_errors import (
     permission_denied,
 )
 from tap_calendly.sandbox.auth_tokens import Principal
+from tap_calendly.sandbox.future_fields import with_future_fields
 from tap_calendly.sandbox.pagination import (
     IndexCache,
     Predicate,
@@ -73,15 +74,17 @@ def respond(status: int, payload: Any) -> ApiResponse:
     return ApiResponse(status, orjson.dumps(payload))
 
 
-def parse_time_param(value: str | None, name: str, *, required: bool = False) -> datetime | None:
+def parse_time_param(value: Any, name: str, *, required: bool = False) -> datetime | None:
     """A date-time query/body value or a 400 naming it."""
     if value is None or value == "":
         if required:
             raise invalid_argument(name, f"{name} is required")
         return None
+    if not isinstance(value, str):
+        raise invalid_argument(name, f"{name} must be an ISO-8601 date-time string")
     try:
         return parse_ts(value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise invalid_argument(name, f"{name} must be an ISO-8601 date-time") from exc
 
 
@@ -101,6 +104,12 @@ class Api:
     def __init__(self, org: SandboxOrg, indexes: IndexCache) -> None:
         self.org = org
         self.indexes = indexes
+        #: Serve fields Calendly might add tomorrow (see :mod:`future_fields`).
+        self.extra_fields = False
+
+    def served(self, collection: str, record: Record) -> Record:
+        """A record as the API answers it (with future fields when switched on)."""
+        return with_future_fields(collection, record) if self.extra_fields else record
 
     # -- owners and permissions -------------------------------------------------------
     def check_organization(self, value: str | None, *, required: bool) -> str | None:
@@ -206,8 +215,11 @@ class Api:
                 )
                 if self.indexes.check(current, result.records, collection):
                     break
+            records = result.records
+            if self.extra_fields:
+                records = [self.served(collection, r) for r in records]
             body: dict[str, Any] = {
-                "collection": result.records,
+                "collection": records,
                 "pagination": {
                     "count": len(result.records),
                     "next_page": None,

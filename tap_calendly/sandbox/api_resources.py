@@ -8,7 +8,7 @@ from tap_calendly.sandbox.api_errors import not_found, permission_denied
 
 def _get(api: Api, collection: str, uri: str) -> ApiResponse:
     with api.org.lock:
-        return respond(200, {"resource": api.lookup(collection, uri)})
+        return respond(200, {"resource": api.served(collection, api.lookup(collection, uri))})
 
 
 def get_user(api: Api, req: ApiRequest) -> ApiResponse:
@@ -25,7 +25,7 @@ def get_event(api: Api, req: ApiRequest) -> ApiResponse:
             m.get("user") == req.principal.user_uri for m in event.get("event_memberships", ())
         ):
             raise permission_denied("You do not have permission")
-        return respond(200, {"resource": event})
+        return respond(200, {"resource": api.served("scheduled_events", event)})
 
 
 def get_invitee(api: Api, req: ApiRequest) -> ApiResponse:

@@ -111,6 +111,13 @@ def create_webhook(api: Api, req: ApiRequest) -> ApiResponse:
         raise permission_denied()
     if scope == "user" and "routing_form_submission.created" in events:
         raise invalid_argument("events", "routing_form_submission.created needs organization scope")
+    signing_key = body.get("signing_key")
+    if signing_key is not None and (
+        not isinstance(signing_key, str) or not 0 < len(signing_key) <= 1024
+    ):
+        raise invalid_argument(
+            "signing_key", "signing_key must be a string of 1 to 1024 characters"
+        )
     hook = _call(
         api,
         ops.create_webhook,
@@ -118,7 +125,7 @@ def create_webhook(api: Api, req: ApiRequest) -> ApiResponse:
         events=list(events),
         scope=scope,
         user=user if scope == "user" else None,
-        signing_key=body.get("signing_key"),
+        signing_key=signing_key,
         creator=req.principal.user_uri,
     )
     return respond(201, {"resource": hook})

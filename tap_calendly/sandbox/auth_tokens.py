@@ -7,6 +7,7 @@ rotate on every refresh, like Calendly's (FACTS.md section 8).
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -117,9 +118,11 @@ class TokenStore:
         return token
 
     def check_client(self, client_id: str | None, client_secret: str | None) -> None:
-        if client_id != self.client_id or (
-            client_secret is not None and client_secret != self.client_secret
-        ):
+        """Both the client id and its secret, always (a confidential client: no request
+        is served on the id alone); compared in constant time."""
+        id_ok = hmac.compare_digest((client_id or "").encode(), self.client_id.encode())
+        secret_ok = hmac.compare_digest((client_secret or "").encode(), self.client_secret.encode())
+        if not (client_id and client_secret and id_ok and secret_ok):
             raise OAuthError(401, "invalid_client", "Client authentication failed.")
 
     def revoke(self, token: str) -> None:

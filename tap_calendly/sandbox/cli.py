@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tap_calendly.sandbox.control import SettingError
 from tap_calendly.sandbox.faults import FAULT_KINDS, FaultConfig, ScheduledFault
 from tap_calendly.sandbox.runner import PLANS, Sandbox, SandboxSettings, default_now
 from tap_calendly.sandbox.store import parse_ts
@@ -47,6 +48,12 @@ def _rate(value: str) -> tuple[str, float]:
     return kind, p
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {value!r}")
+    return int(value)
+
+
 def _schedule(value: str) -> ScheduledFault:
     try:
         fault = ScheduledFault.parse(value)
@@ -63,7 +70,8 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
         "--scale",
         choices=SCALE_CHOICES,
         default="small",
-        help="org size: small (2k events), medium (25k), large (250k); default small",
+        help="org size: small (10 members, 2k events), medium (50, 25k), large (200, 250k), "
+        "wide (1,000 members, 5k events); default small",
     )
     parser.add_argument(
         "--now",
@@ -89,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="bind port; 0 picks a free one")
+    serve.add_argument("--port", type=_port, default=0, help="bind port; 0 picks a free one")
     serve.add_argument(
         "--rate-limit", type=int, default=500, help="requests per minute per token (default 500)"
     )
@@ -145,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-webhooks", action="store_true", help="do not deliver webhooks to subscriptions"
+    )
+    serve.add_argument(
+        "--extra-fields",
+        action="store_true",
+        help="serve events and invitees with fields no spec names (x_future_field, "
+        "x_future_score), as if Calendly added them tomorrow",
     )
     serve.add_argument("--admin-token", default=None, help="fixed owner PAT (default: random)")
     serve.add_argument("--user-token", default=None, help="fixed member PAT (default: random)")
@@ -210,6 +224,7 @@ def _settings(args: argparse.Namespace) -> SandboxSettings:
             burst=args.fault_burst,
         ),
         webhooks=not args.no_webhooks,
+        extra_fields=args.extra_fields,
         admin_token=args.admin_token,
         user_token=args.user_token,
         oauth_client_id=args.client_id,
@@ -218,10 +233,10 @@ def _settings(args: argparse.Namespace) -> SandboxSettings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if args.rate_limit < 1:
-        raise CliError("--rate-limit must be at least 1")
     try:
         sandbox = Sandbox(_settings(args)).start()
+    except SettingError as exc:
+        raise CliError(f"{_option(exc.name)}: {exc.message}") from exc
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     stop = threading.Event()
@@ -237,6 +252,25 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         sandbox.stop()
     return 0
+
+
+#: Setting names whose serve option is not --<name with dashes>.
+_OPTIONS = {
+    "rate_limit_per_minute": "--rate-limit",
+    "access_token_ttl_seconds": "--token-ttl",
+    "faults.stall_seconds": "--fault-stall-seconds",
+    "faults.burst": "--fault-burst",
+    "faults.seed": "--fault-seed",
+}
+
+
+def _option(setting: str) -> str:
+    """The serve option behind a setting name, for error messages."""
+    if setting in _OPTIONS:
+        return _OPTIONS[setting]
+    if setting.startswith("faults."):
+        return "--fault-rate/--fault-schedule"
+    return "--" + setting.replace("_", "-")
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -59,20 +59,6 @@ class FaultConfig:
             if kind not in FAULT_KINDS:
                 raise ValueError(f"unknown fault kind {kind!r}; use one of {FAULT_KINDS}")
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FaultConfig:
-        schedule = [
-            ScheduledFault.parse(item) if isinstance(item, str) else ScheduledFault(**item)
-            for item in data.get("schedule", [])
-        ]
-        return cls(
-            seed=int(data.get("seed", 0)),
-            rates={str(k): float(v) for k, v in dict(data.get("rates", {})).items()},
-            schedule=schedule,
-            stall_seconds=float(data.get("stall_seconds", 30.0)),
-            burst=int(data.get("burst", 1)),
-        )
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "seed": self.seed,

@@ -18,16 +18,17 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from tap_calendly.sandbox import control
 from tap_calendly.sandbox.api_context import Api
 from tap_calendly.sandbox.auth_tokens import TokenStore
+from tap_calendly.sandbox.control import PLANS as PLANS
 from tap_calendly.sandbox.faults import FaultConfig, FaultInjector
+from tap_calendly.sandbox.future_fields import with_future_fields
 from tap_calendly.sandbox.pagination import IndexCache, SortSpec
 from tap_calendly.sandbox.rate_limit import RateLimiter
 from tap_calendly.sandbox.server import SandboxApp, SandboxHTTPServer
 from tap_calendly.sandbox.store import Record, SandboxOrg, SimClock
 from tap_calendly.sandbox.webhook_delivery import Delivery, WebhookDispatcher
-
-PLANS = ("basic", "essentials", "professional", "teams", "enterprise")
 
 
 def default_now() -> datetime:
@@ -53,6 +54,8 @@ class SandboxSettings:
     faults: FaultConfig = field(default_factory=FaultConfig)
     webhooks: bool = True
     webhook_retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+    #: Serve fields Calendly might add tomorrow on events and invitees (future_fields).
+    extra_fields: bool = False
     #: Fixed credentials (e.g. for a demo config file); random when None.
     admin_token: str | None = None
     user_token: str | None = None
@@ -101,6 +104,7 @@ class Sandbox:
         if self._server is not None:
             return self
         settings = self.settings
+        control.checked_changes(self.config())  # refuse bad settings before binding
         server = SandboxHTTPServer((settings.host, settings.port), _placeholder_app())
         host, port = server.server_address[:2]
         self.url = f"http://{host if isinstance(host, str) else host.decode()}:{port}"
@@ -139,12 +143,15 @@ class Sandbox:
             jitter_ms=settings.jitter_ms,
             seed=settings.seed,
         )
+        app.api.extra_fields = settings.extra_fields
         app.control = self
         server.app = app
         self._app = app
         self._server = server
         if settings.webhooks:
-            self._webhooks = WebhookDispatcher(org, retry_delays=settings.webhook_retry_delays)
+            self._webhooks = WebhookDispatcher(
+                org, retry_delays=settings.webhook_retry_delays, shape=app.api.served
+            )
             self._webhooks.start()
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -237,17 +244,20 @@ class Sandbox:
             self.app.api.indexes.invalidate()
         return changes
 
-    def advance_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        units = {k: float(body[k]) for k in ("days", "hours", "minutes", "seconds") if k in body}
-        if not units:
-            raise ValueError("advance needs days, hours, minutes or seconds")
-        changes = self.advance(timedelta(**units))
+    def advance_from_body(self, body: Any) -> dict[str, Any]:
+        """``POST /_sandbox/advance``: ``{"days": 1}`` etc. (checked by :mod:`control`)."""
+        changes = self.advance(control.advance_delta(body))
         return {"now": self.org.now_ts(), "changes": changes}
 
     def ground_truth(self) -> dict[str, list[Record]]:
+        """Every collection as the API would serve it now (future fields included when
+        ``extra_fields`` is on)."""
         export = importlib.import_module("tap_calendly.sandbox.export")
         with self.org.lock:
             truth: dict[str, list[Record]] = export.ground_truth(self.org)
+        if self.settings.extra_fields:
+            for name, records in truth.items():
+                truth[name] = [with_future_fields(name, r) for r in records]
         return truth
 
     # -- counters -----------------------------------------------------------------------
@@ -255,7 +265,17 @@ class Sandbox:
         return self.app.request_counts()
 
     def reset_counts(self) -> None:
+        """Zero the request counters and clear the request log."""
         self.app.reset_counts()
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """Every API request since the last reset, in order of arrival (see
+        :meth:`SandboxApp.request_log`)."""
+        return self.app.request_log()
+
+    def request_log_body(self) -> dict[str, Any]:
+        """``GET /_sandbox/requests``."""
+        return {"requests": self.request_log(), "dropped": self.app.requests_dropped()}
 
     def webhook_deliveries(self) -> list[Delivery]:
         return list(self._webhooks.deliveries) if self._webhooks else []
@@ -273,6 +293,10 @@ class Sandbox:
                 "queued": len(deliveries),
                 "delivered": sum(d.delivered for d in deliveries),
                 "attempts": sum(len(d.attempts) for d in deliveries),
+                "failed": sum(
+                    not d.delivered and len(d.attempts) > len(self.settings.webhook_retry_delays)
+                    for d in deliveries
+                ),
             },
             "now": self.org.now_ts(),
         }
@@ -297,55 +321,38 @@ class Sandbox:
 
     # -- run-time configuration ---------------------------------------------------------
     def _apply_plan(self, plan: str) -> None:
-        if plan not in PLANS:
-            raise ValueError(f"plan must be one of {', '.join(PLANS)}")
         with self.org.lock:
             self.org.plan = plan
             self.org.organization["plan"] = plan
 
     def configure(self, **changes: Any) -> dict[str, Any]:
-        """Change rate limit, latency, jitter, faults, plan or token TTL while running.
+        """Change rate limit, latency, jitter, faults, plan, token TTL or extra fields
+        while running; every value is checked first (:class:`control.SettingError`, a
+        ValueError, names the bad one and nothing changes).
 
-        ``faults`` takes a :class:`FaultConfig`, a dict (see ``FaultConfig.from_dict``) or
-        None (no faults). Returns the resulting configuration.
+        ``faults`` takes a :class:`FaultConfig`, its dict form or None (no faults).
+        Returns the resulting configuration.
         """
-        allowed = {
-            "rate_limit_per_minute",
-            "latency_ms",
-            "jitter_ms",
-            "faults",
-            "plan",
-            "access_token_ttl_seconds",
-        }
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        app = self.app
-        if "faults" in changes:
-            faults = changes["faults"]
-            if faults is None:
-                faults = FaultConfig()
-            elif isinstance(faults, dict):
-                faults = FaultConfig.from_dict(faults)
-            self.settings.faults = faults
-            app.faults = FaultInjector(faults)
-        if "rate_limit_per_minute" in changes:
-            limit = int(changes["rate_limit_per_minute"])
-            if limit < 1:
-                raise ValueError("rate_limit_per_minute must be at least 1")
-            self.settings.rate_limit_per_minute = limit
-            app.limiter = RateLimiter(limit, self._rate_clock)
-        if "latency_ms" in changes:
-            self.settings.latency_ms = app.latency_ms = float(changes["latency_ms"])
-        if "jitter_ms" in changes:
-            self.settings.jitter_ms = app.jitter_ms = float(changes["jitter_ms"])
-        if "plan" in changes:
-            self._apply_plan(str(changes["plan"]))
-            self.settings.plan = str(changes["plan"])
-        if "access_token_ttl_seconds" in changes:
-            ttl = float(changes["access_token_ttl_seconds"])
-            self.settings.access_token_ttl_seconds = ttl
-            app.tokens.ttl = timedelta(seconds=ttl)
+        checked = control.checked_changes(changes)
+        app, s = self.app, self.settings
+        if "faults" in checked:
+            s.faults = checked["faults"]
+            app.faults = FaultInjector(s.faults)
+        if "rate_limit_per_minute" in checked:
+            s.rate_limit_per_minute = checked["rate_limit_per_minute"]
+            app.limiter = RateLimiter(s.rate_limit_per_minute, self._rate_clock)
+        if "latency_ms" in checked:
+            s.latency_ms = app.latency_ms = checked["latency_ms"]
+        if "jitter_ms" in checked:
+            s.jitter_ms = app.jitter_ms = checked["jitter_ms"]
+        if "plan" in checked:
+            s.plan = checked["plan"]
+            self._apply_plan(s.plan)
+        if "access_token_ttl_seconds" in checked:
+            s.access_token_ttl_seconds = checked["access_token_ttl_seconds"]
+            app.tokens.ttl = timedelta(seconds=s.access_token_ttl_seconds)
+        if "extra_fields" in checked:
+            s.extra_fields = app.api.extra_fields = checked["extra_fields"]
         return self.config()
 
     def config(self) -> dict[str, Any]:
@@ -357,6 +364,7 @@ class Sandbox:
             "faults": s.faults.to_dict(),
             "plan": s.plan,
             "access_token_ttl_seconds": s.access_token_ttl_seconds,
+            "extra_fields": s.extra_fields,
         }
 
 

@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "faults": None,
     "plan": "enterprise",
     "access_token_ttl_seconds": 7200,
+    "extra_fields": False,
 }
 
 

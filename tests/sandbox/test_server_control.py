@@ -104,3 +104,26 @@ def test_serve_writes_ready_file(tmp_path):
         out, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert out.strip() == info["url"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--latency-ms", "-5"], "--latency-ms"),
+        (["--rate-limit", "0"], "--rate-limit"),
+        (["--token-ttl", "1e12"], "--token-ttl"),
+        (["--fault-stall-seconds", "9999"], "--fault-stall-seconds"),
+    ],
+)
+def test_bad_serve_setting_is_one_line(capsys, argv, named):
+    assert main(["serve", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"tap-calendly-sandbox: error: {named}: must be between")
+    assert "\n" not in err
+
+
+def test_port_out_of_range_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--port", "70000"])
+    assert exc.value.code == 2
+    assert "not a port number" in capsys.readouterr().err

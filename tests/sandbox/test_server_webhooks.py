@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tap_calendly.sandbox.future_fields import OBJECT_FIELD
+from tap_calendly.sandbox.store import parse_ts
 from tap_calendly.sandbox.webhook_delivery import SIGNATURE_HEADER, is_loopback
 
 from .conftest import session_for
@@ -19,15 +22,18 @@ KEY = "whsec-test-key"
 
 class Receiver:
     """A loopback webhook endpoint that records what it gets; answers 500 to the first
-    ``fail_first`` deliveries of each distinct body."""
+    ``fail_first`` deliveries of each distinct body; with ``gate``, holds every request
+    until the gate is set."""
 
-    def __init__(self, fail_first=0):
+    def __init__(self, fail_first=0, gate=None):
         self.received = []
         self.fail_first = fail_first
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                if gate is not None:
+                    gate.wait(30)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append((dict(self.headers), body))
                 seen = sum(1 for _, b in outer.received if b == body)
@@ -151,3 +157,75 @@ def test_only_loopback_targets():
     assert is_loopback("http://localhost/x")
     assert not is_loopback("https://hooks.example.com/x")
     assert not is_loopback("http://10.0.0.1/x")
+
+
+ALL_EVENTS = (
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+    "routing_form_submission.created",
+)
+
+
+def test_clock_advance_delivers_every_event_kind_signed_and_in_order(fresh_sandbox, receiver):
+    """Each change the clock makes reaches a subscription created through the API, once,
+    in the order the changes happened, in Calendly's envelope, signed."""
+    sb = fresh_sandbox
+    hook = _subscribe(sb, receiver.url, events=ALL_EVENTS)
+    changes = []
+    sb.org.listeners.append(
+        lambda event, payload: changes.append((event, payload["uri"], sb.org.now_ts()))
+    )
+    sb.advance(timedelta(days=6))
+    assert sb.wait_for_webhooks(30)
+    got = []
+    for headers, body in receiver.received:
+        envelope = json.loads(body)
+        assert set(envelope) == {"event", "created_at", "created_by", "payload"}
+        assert envelope["created_by"] == hook["creator"]
+        assert verify(headers[SIGNATURE_HEADER], body)
+        stamp = int(headers[SIGNATURE_HEADER].split(",")[0].removeprefix("t="))
+        assert stamp == int(parse_ts(envelope["created_at"]).timestamp())
+        got.append((envelope["event"], envelope["payload"]["uri"], envelope["created_at"]))
+    assert got == changes
+    assert {event for event, _, _ in got} == set(ALL_EVENTS)
+    invitee = next(
+        json.loads(b)["payload"] for _, b in receiver.received if b"invitee.created" in b
+    )
+    assert invitee["scheduled_event"]["uri"] == invitee["event"]
+    assert sb.stats()["webhooks"]["failed"] == 0
+
+
+def test_a_stuck_receiver_does_not_hold_up_other_subscriptions(fresh_sandbox, receiver):
+    sb = fresh_sandbox
+    gate = threading.Event()
+    stuck = Receiver(gate=gate)
+    try:
+        _subscribe(sb, stuck.url)
+        _subscribe(sb, receiver.url)
+        _cancel_future_event(sb)
+        sb.advance(timedelta(hours=1))  # the clock is not held up either
+        for _ in range(200):
+            if receiver.received:
+                break
+            gate.wait(0.05)
+        assert receiver.received, "the healthy receiver waited behind the stuck one"
+        assert stuck.received == []
+        gate.set()
+        assert sb.wait_for_webhooks(30)
+        assert stuck.received
+    finally:
+        gate.set()
+        stuck.close()
+
+
+def test_payloads_carry_future_fields_when_switched_on(fresh_sandbox, receiver):
+    sb = fresh_sandbox
+    _subscribe(sb, receiver.url)
+    sb.configure(extra_fields=True)
+    _cancel_future_event(sb)
+    assert sb.wait_for_webhooks()
+    payload = json.loads(receiver.received[0][1])["payload"]
+    assert OBJECT_FIELD in payload
+    assert OBJECT_FIELD in payload["scheduled_event"]
