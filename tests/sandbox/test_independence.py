@@ -1,5 +1,6 @@
-"""The sandbox is an independent fake: it imports nothing from the tap, the client or the
-loader, and nothing test-only (spec validation lives in tests/support)."""
+"""The installed sandbox carries runtime code only: spec validation and ground-truth
+checks live in tests/support, and no sandbox module imports a test-only library. (That it
+imports nothing of the tap, the client or the loader is an import-linter contract.)"""
 
 from __future__ import annotations
 
@@ -26,14 +27,12 @@ def _modules() -> list[Path]:
     return sorted(SANDBOX.glob("*.py"))
 
 
-def test_scan_sees_the_sandbox() -> None:
+def test_scan_sees_imports_inside_functions() -> None:
     assert len(_modules()) > 10
-    assert "tap_calendly.sandbox.store" in _imports(SANDBOX / "generator.py")
+    assert "tap_calendly.sandbox.export" in _imports(SANDBOX / "cli.py")  # a local import
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: p.name)
-def test_sandbox_module_imports_only_the_sandbox_and_runtime_libraries(path: Path) -> None:
+def test_sandbox_module_imports_no_test_only_library(path: Path) -> None:
     for name in _imports(path):
-        if name.startswith("tap_calendly"):
-            assert name.startswith("tap_calendly.sandbox"), f"{path.name} imports {name}"
         assert name.split(".")[0] not in TEST_ONLY, f"{path.name} imports {name}"
