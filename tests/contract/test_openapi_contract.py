@@ -17,6 +17,7 @@ import requests
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from tap_calendly.sandbox.store import format_ts
+from tests.support.spec_schema import GROUP_SCHEMA
 
 from .conftest import CONTRACT_NOW
 
@@ -52,22 +53,6 @@ EXTRA_ENUM: dict[str, list[str]] = {
     # FACTS.md 9: the current docs' event enum adds "`invitee_no_show.created`,
     # `invitee_no_show.deleted`".
     "WebhookSubscription.events[]": ["invitee_no_show.created", "invitee_no_show.deleted"],
-}
-
-#: FACTS.md 5 Group (newer than the spec): "`uri`, `name`, `organization`,
-#: `member_count`, `created_at`, `updated_at`".
-GROUP: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["uri", "name", "organization", "member_count", "created_at", "updated_at"],
-    "properties": {
-        "uri": {"type": "string", "format": "uri"},
-        "name": {"type": "string"},
-        "organization": {"type": "string", "format": "uri"},
-        "member_count": {"type": "integer"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"},
-    },
 }
 
 
@@ -128,7 +113,7 @@ class Contract:
         if path in ("/groups", "/groups/{uuid}", "/organizations/{uuid}"):
             # Not in the 2023 spec; FACTS.md section 3 names the resources.
             item = (
-                GROUP
+                GROUP_SCHEMA
                 if path.startswith("/groups")
                 else strict({"$ref": "#/components/schemas/Organization"}, schemas)
             )

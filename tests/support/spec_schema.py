@@ -33,7 +33,8 @@ _TS = {"type": "string", "format": "date-time"}
 _NULLABLE_TS = {"type": "string", "format": "date-time", "nullable": True}
 _NULLABLE_STR = {"type": "string", "nullable": True}
 
-#: Group is newer than the spec; fields as FACTS.md lists them.
+#: FACTS.md 5 Group (newer than the spec): "`uri`, `name`, `organization`, `member_count`,
+#: `created_at`, `updated_at`"; the contract tests use it too.
 GROUP_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
