@@ -34,7 +34,7 @@ def request_schema(spec: dict[str, Any], template: str) -> dict[str, Any]:
 
 COMMANDS: list[list[str]] = [
     ["events", "cancel", ids.FUTURE_EVENT, "--reason", "contract", "--yes"],
-    ["events", "cancel", "559fce4b-5dd2-4e8c-b008-163f827b3571", "--yes"],
+    ["events", "cancel", "074b93d3-4f13-433e-8a19-7a91f36e8f0c", "--yes"],
     ["shares", "create", "--event-type", ids.EVENT_TYPE],
     [
         "shares", "create", "--event-type", ids.EVENT_TYPE, "--name", "Intro", "--duration", "30",
