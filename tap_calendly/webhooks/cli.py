@@ -199,22 +199,22 @@ def serve(
     subscription = None
     client = None
     try:
-        if settings is not None and public_url is not None:
-            chosen_scope = scope or settings.scope
-            client = CalendlyClient.from_settings(settings)
-            subscription = subscribe.subscribe(
-                client,
-                journal,
-                url=_checked_url(public_url),
-                events=_events(events, chosen_scope),
-                scope=chosen_scope,
-                signing_key=keys[0],
-                key_given=key_given,
-            )
-            verb = "created" if subscription.created else "reusing"
-            click.echo(f"subscription {verb}: {subscription.uri}", err=True)
-        click.echo(f"listening on {server.url} (journal {journal})", err=True)
-        with _signals_end_serving():
+        with _signals_end_serving(server):
+            if settings is not None and public_url is not None:
+                chosen_scope = scope or settings.scope
+                client = CalendlyClient.from_settings(settings)
+                subscription = subscribe.subscribe(
+                    client,
+                    journal,
+                    url=_checked_url(public_url),
+                    events=_events(events, chosen_scope),
+                    scope=chosen_scope,
+                    signing_key=keys[0],
+                    key_given=key_given,
+                )
+                verb = "created" if subscription.created else "reusing"
+                click.echo(f"subscription {verb}: {subscription.uri}", err=True)
+            click.echo(f"listening on {server.url} (journal {journal})", err=True)
             server.run()
     finally:
         server.socket.close()
@@ -239,21 +239,23 @@ def serve(
 
 
 class _signals_end_serving:
-    """uvicorn re-raises the signal that stopped it once it has shut down; with these
-    handlers that only ends serving, so the exit path (unsubscribe) still runs."""
+    """SIGINT/SIGTERM end serving gracefully, whenever they come: before uvicorn runs
+    (while subscribing) they make it stop right after starting; while it runs, uvicorn
+    handles them and, once shut down, re-raises them into these handlers, which then
+    only return, so the exit path (unsubscribe, counts) still runs."""
+
+    def __init__(self, server: ReceiverServer) -> None:
+        self.server = server
 
     def __enter__(self) -> None:
-        self._old = {
-            sig: signal.signal(sig, self._quiet) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        self._old = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._old.items():
             signal.signal(sig, handler)
 
-    @staticmethod
-    def _quiet(signum: int, frame: FrameType | None) -> None:
-        return None
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.server.server.should_exit = True
 
 
 def _signing_keys(

@@ -94,9 +94,7 @@ class Running:
             return journal.counts()[0]
 
 
-def start_receiver(
-    journal: Path, clock: Callable[[], float], **config: Any
-) -> ReceiverServer:
+def start_receiver(journal: Path, clock: Callable[[], float], **config: Any) -> ReceiverServer:
     settings = {"signing_keys": (KEY,), **config}
     app = ReceiverApp(ReceiverConfig(clock=clock, **settings), journal)
     return ReceiverServer(app, "127.0.0.1", 0).start()

@@ -84,7 +84,10 @@ def test_replay_after_the_tolerance_is_refused(receiver):
             ),
             "not_a_calendly_event",
         ),
-        (envelope("invitee.created", {"updated_at": "2026-03-02T09:00:00Z"}), "not_a_calendly_event"),
+        (
+            envelope("invitee.created", {"updated_at": "2026-03-02T09:00:00Z"}),
+            "not_a_calendly_event",
+        ),
         (envelope("invitee.canceled", {"uri": "https://x/i/1"}), "not_a_calendly_event"),
         (
             envelope("routing_form_submission.created", {"uri": "https://x/s/1", "updated_at": 5}),
@@ -117,9 +120,7 @@ def test_lying_content_length_is_refused(receiver):
     """A header claiming a huge body is refused before any of it is read."""
     host, port = receiver.server.host, receiver.server.port
     with socket.create_connection((host, port), timeout=5) as conn:
-        conn.sendall(
-            b"POST /calendly HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n{}"
-        )
+        conn.sendall(b"POST /calendly HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n{}")
         answer = conn.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413")
     assert receiver.stored() == 0
