@@ -158,17 +158,17 @@ def batch_sync(
 def table_rows(database: Path, table: str) -> dict[str, dict[str, Any]]:
     with duckdb.connect(str(database), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
-        cur = con.execute(f"SELECT * FROM calendly.{table}")
-        names = [d[0] for d in cur.description or ()]
-        kinds = {
-            name: kind
-            for name, kind in con.execute(
+        kinds = dict(
+            con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = 'calendly' AND table_name = ?",
                 [table],
             ).fetchall()
-        }
+        )
+        cur = con.execute(f"SELECT * FROM calendly.{table}")
+        names = [d[0] for d in cur.description or ()]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    assert rows, f"no rows in {database.name} calendly.{table}"
     for row in rows:
         for name, kind in kinds.items():
             if kind == "JSON" and row[name] is not None:
