@@ -6,6 +6,10 @@ queued up while the previous commit was syncing and commits it together, so the 
 cost is shared and throughput grows with concurrency while each delivery still waits
 for its own durable commit before it is acknowledged. The waiters of one commit are
 woken with one call into their event loop, not one per delivery.
+
+SQLite's automatic checkpoint would run inside a commit every few thousand deliveries
+and stall everyone waiting on it; a second thread checkpoints (PASSIVE, which never
+blocks the writer) once a second instead.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ log = logging.getLogger("calendly.webhooks")
 
 #: Upper bound on deliveries per transaction (bounds one commit's latency).
 MAX_GROUP = 512
+#: Seconds between background checkpoints.
+CHECKPOINT_EVERY = 1.0
 
 _Item = tuple[Delivery, "asyncio.Future[bool]"]
 _Outcome = tuple["asyncio.Future[bool]", bool | None, BaseException | None]
@@ -36,12 +42,17 @@ class GroupWriter:
     or False (duplicate) once the commit holding the delivery is durable."""
 
     def __init__(self, directory: Path, *, clock: Callable[[], float] = time.time) -> None:
-        self.journal = Journal(directory)
+        self.journal = Journal(directory, autocheckpoint=False)
         self.clock = clock
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._closed = False
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoints, args=(directory,), name="journal-checkpoint", daemon=True
+        )
         self._thread.start()
+        self._checkpointer.start()
 
     async def store(self, delivery: Delivery) -> bool:
         if self._closed:
@@ -57,7 +68,19 @@ class GroupWriter:
         self._closed = True
         self._queue.put(None)
         self._thread.join()
+        self._stop.set()
+        self._checkpointer.join()
+        with contextlib.suppress(Exception):
+            self.journal.checkpoint()
         self.journal.close()
+
+    def _checkpoints(self, directory: Path) -> None:
+        with Journal(directory) as journal:
+            while not self._stop.wait(CHECKPOINT_EVERY):
+                try:
+                    journal.checkpoint()
+                except Exception as exc:  # the next round retries; commits go on
+                    log.warning("journal checkpoint failed: %s", exc)
 
     def _run(self) -> None:
         stop = False

@@ -77,13 +77,13 @@ def prepare_directory(directory: Path) -> Path:
 class Journal:
     """One connection to the journal; use it from one thread (sqlite3's rule)."""
 
-    def __init__(self, directory: Path, *, busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self, directory: Path, *, busy_timeout: float = 30.0, autocheckpoint: bool = True
+    ) -> None:
         self.directory = prepare_directory(directory)
         self.path = directory / FILENAME
         try:
-            # Create the file ourselves so it (and SQLite's -wal/-shm, which copy its
-            # mode) is 0600 from the first byte.
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            _create_private(self.path)
             self.con = sqlite3.connect(
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
@@ -92,6 +92,8 @@ class Journal:
         try:
             self.con.execute("PRAGMA journal_mode = WAL")
             self.con.execute("PRAGMA synchronous = FULL")
+            if not autocheckpoint:  # someone else checkpoints (see GroupWriter)
+                self.con.execute("PRAGMA wal_autocheckpoint = 0")
             version = self.con.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, _VERSION):
                 raise JournalError(
@@ -187,6 +189,10 @@ class Journal:
             )
         return int(cursor.rowcount)
 
+    def checkpoint(self) -> None:
+        """Copy committed WAL pages into the database file without blocking writers."""
+        self.con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
     def counts(self) -> tuple[int, int]:
         """``(stored, pending)`` deliveries."""
         row = self.con.execute(
@@ -209,6 +215,19 @@ class Journal:
             if isinstance(exc, sqlite3.Error):
                 raise JournalError(f"journal {self.path} write failed: {_reason(exc)}") from None
             raise
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal/-shm the same mode).
+
+    Only when it does not exist: opening and closing a database file outside SQLite
+    drops every POSIX lock this process holds on it, including those of a connection
+    in another thread, and that can corrupt the database.
+    """
+    if path.exists():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _reason(exc: BaseException) -> str:
