@@ -350,7 +350,7 @@ class HeldByLoader:
             return False
 
     def finish(self) -> str:
-        out, err = self.proc.communicate(timeout=60)
+        _out, err = self.proc.communicate(timeout=60)
         assert self.proc.returncode == 0, err
         return err.decode()
 

@@ -54,12 +54,15 @@ def config_file(tmp_path, sandbox, **extra):
 def cancel_a_future_event(sandbox):
     now = sandbox.org.now_ts()
     for event in sorted(sandbox.org.records("scheduled_events"), key=lambda e: e["start_time"]):
-        if event["status"] == "active" and event["start_time"] > now:
-            if event["invitees_counter"]["active"]:
-                ops.cancel_event(
-                    sandbox.org, event["uri"], reason="t", canceled_by="x", canceler_type="host"
-                )
-                return event
+        if (
+            event["status"] == "active"
+            and event["start_time"] > now
+            and event["invitees_counter"]["active"]
+        ):
+            ops.cancel_event(
+                sandbox.org, event["uri"], reason="t", canceled_by="x", canceler_type="host"
+            )
+            return event
     raise AssertionError("nothing to cancel")
 
 

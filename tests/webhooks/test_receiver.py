@@ -12,7 +12,7 @@ import requests
 
 from tap_calendly.webhooks.journal import Journal
 from tap_calendly.webhooks.signature import HEADER, sign
-from tests.webhooks.helpers import KEY, envelope, invitee_payload, signed_headers
+from tests.webhooks.helpers import envelope, invitee_payload, signed_headers
 
 GOOD = envelope("invitee.created", invitee_payload())
 

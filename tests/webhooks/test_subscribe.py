@@ -117,7 +117,7 @@ def test_not_ours_and_stale_is_refused(sandbox, client, journal_dir):
         user=None,
         signing_key="k",
     )
-    with pytest.raises(UsageError, match="lacks invitee.canceled"):
+    with pytest.raises(UsageError, match=r"lacks invitee\.canceled"):
         make(client, journal_dir, key="k", given=True)
     assert len(hooks_for(sandbox)) == 1
 
