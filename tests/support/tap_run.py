@@ -55,13 +55,13 @@ class FakeTime:
         time.sleep(0.0005)  # yield to other threads
 
 
-def run_tap(
+def tap_output(
     config: dict[str, Any],
     state: dict[str, Any] | None = None,
     catalog: dict | None = None,
     fake_time: FakeTime | None = None,
-) -> SyncResult:
-    """Run a full ``sync_all`` in-process and parse the Singer messages."""
+) -> tuple[str, TapCalendly]:
+    """Run a full ``sync_all`` in-process; the Singer lines it printed, and the tap."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         tap = TapCalendly(config=config, state=state or {}, catalog=catalog)
@@ -73,8 +73,19 @@ def run_tap(
         finally:
             if "fanout" in tap.__dict__:
                 tap.fanout.shutdown()
+    return out.getvalue(), tap
+
+
+def run_tap(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    catalog: dict | None = None,
+    fake_time: FakeTime | None = None,
+) -> SyncResult:
+    """Run a full ``sync_all`` in-process and parse the Singer messages."""
+    printed, tap = tap_output(config, state, catalog, fake_time)
     result = SyncResult(tap=tap)
-    for line in out.getvalue().splitlines():
+    for line in printed.splitlines():
         message = json.loads(line)
         kind = message["type"]
         if kind == "RECORD":

@@ -20,12 +20,11 @@ import requests
 from tap_calendly.loader.cli import run as run_loader
 from tap_calendly.sandbox.runner import Sandbox
 from tap_calendly.sandbox.store import parse_ts
-from tap_calendly.tap import TapCalendly
 from tap_calendly.webhooks.journal import Journal
 from tap_calendly.webhooks.receiver import ReceiverApp, ReceiverConfig
 from tap_calendly.webhooks.server import ReceiverServer
 from tap_calendly.webhooks.signature import HEADER, sign
-from tests.support.tap_run import select_streams
+from tests.support.tap_run import select_streams, tap_output
 
 KEY = "whsec-test-signing-key"
 STREAMS = ("scheduled_events", "event_invitees", "routing_forms", "routing_form_submissions")
@@ -122,16 +121,9 @@ def batch_sync(
         "start_date": start_date.strftime(TS),
         "lookback_days": lookback_days,
     }
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        tap = TapCalendly(config=config, state=state or {}, catalog=select_streams(*STREAMS))
-        try:
-            tap.sync_all()
-        finally:
-            if "fanout" in tap.__dict__:
-                tap.fanout.shutdown()
+    printed, _ = tap_output(config, state, select_streams(*STREAMS))
     messages = workdir / "batch.singer"
-    messages.write_text(out.getvalue(), encoding="utf-8")
+    messages.write_text(printed, encoding="utf-8")
     last: dict[str, Any] = {}
     for index, database in enumerate(databases):
         target = workdir / f"target-{index}.json"

@@ -39,6 +39,13 @@ def hooks_for(sandbox, url=URL):
     return [h for h in sandbox.org.records("webhook_subscriptions") if h["callback_url"] == url]
 
 
+def existing_hook(sandbox, key, events=subs.ORGANIZATION_EVENTS, url=URL):
+    """A subscription made outside this receiver (the sandbox's own operation)."""
+    return ops.create_webhook(
+        sandbox.org, url=url, events=list(events), scope="organization", user=None, signing_key=key
+    )
+
+
 def make(client, journal, key="key-1", events=subs.ORGANIZATION_EVENTS, given=False, url=URL):
     return subs.subscribe(
         client,
@@ -72,14 +79,7 @@ def test_creates_then_reuses(sandbox, client, journal_dir):
 
 def test_a_subscription_that_is_not_ours_needs_its_key(sandbox, client, journal_dir):
     journal_dir.mkdir()
-    foreign = ops.create_webhook(
-        sandbox.org,
-        url=URL,
-        events=list(subs.ORGANIZATION_EVENTS),
-        scope="organization",
-        user=None,
-        signing_key="their-key",
-    )
+    foreign = existing_hook(sandbox, "their-key")
     with pytest.raises(UsageError, match="was not created by this receiver") as caught:
         make(client, journal_dir)
     assert "their-key" not in str(caught.value)
@@ -109,14 +109,7 @@ def test_ours_but_stale_is_replaced(sandbox, client, journal_dir, staleness):
 
 def test_not_ours_and_stale_is_refused(sandbox, client, journal_dir):
     journal_dir.mkdir()
-    ops.create_webhook(
-        sandbox.org,
-        url=URL,
-        events=["invitee.created"],
-        scope="organization",
-        user=None,
-        signing_key="k",
-    )
+    existing_hook(sandbox, "k", events=["invitee.created"])
     with pytest.raises(UsageError, match=r"lacks invitee\.canceled"):
         make(client, journal_dir, key="k", given=True)
     assert len(hooks_for(sandbox)) == 1
@@ -126,14 +119,7 @@ def test_unsubscribe_deletes_exactly_ours(sandbox, client, journal_dir):
     journal_dir.mkdir()
     ours = make(client, journal_dir)
     other = make(client, journal_dir, url="https://other.example.com/hook")
-    theirs = ops.create_webhook(
-        sandbox.org,
-        url="https://theirs.example.com/x",
-        events=["invitee.created"],
-        scope="organization",
-        user=None,
-        signing_key=None,
-    )
+    theirs = existing_hook(sandbox, None, ["invitee.created"], "https://theirs.example.com/x")
     subs.unsubscribe(client, journal_dir, ours.uri)
     remaining = {h["uri"] for h in sandbox.org.records("webhook_subscriptions")}
     assert ours.uri not in remaining
@@ -146,14 +132,7 @@ def test_a_lost_answer_to_our_post_still_makes_it_ours(sandbox, client, journal_
     """POST applied, answer lost, the retry met 409: the client reports None; the
     existing subscription is then ours (and deleted on exit)."""
     journal_dir.mkdir()
-    created = ops.create_webhook(
-        sandbox.org,
-        url=URL,
-        events=list(subs.ORGANIZATION_EVENTS),
-        scope="organization",
-        user=None,
-        signing_key="key-1",
-    )
+    created = existing_hook(sandbox, "key-1")
     monkeypatch.setattr(client, "post", lambda *a, **k: None)
     found = make(client, journal_dir)
     assert found.uri == created["uri"]
@@ -165,23 +144,17 @@ def test_user_scope_subscribes_for_the_token_user(sandbox, journal_dir):
     with CalendlyClient.from_settings(
         {"api_url": sandbox.url, "personal_access_token": sandbox.user_token}
     ) as member:
-        made = subs.subscribe(
-            member,
-            journal_dir,
-            url=URL,
-            events=subs.USER_EVENTS,
-            scope="user",
-            signing_key="k",
-            key_given=False,
-        )
-        again = subs.subscribe(
-            member,
-            journal_dir,
-            url=URL,
-            events=subs.USER_EVENTS,
-            scope="user",
-            signing_key="k",
-            key_given=False,
+        made, again = (
+            subs.subscribe(
+                member,
+                journal_dir,
+                url=URL,
+                events=subs.USER_EVENTS,
+                scope="user",
+                signing_key="k",
+                key_given=False,
+            )
+            for _ in range(2)
         )
     (hook,) = hooks_for(sandbox)
     assert hook["scope"] == "user"
