@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.sandbox.store import format_ts
+from tap_calendly.tap import TapCalendly
 from tap_calendly.webhooks import apply as applying
 from tap_calendly.webhooks.apply import ApplyError, apply_journal
 from tap_calendly.webhooks.cli import apply as apply_command
@@ -349,6 +350,11 @@ class HeldByLoader:
         except OSError:
             return False
 
+    def send(self, message: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(orjson.dumps(message) + b"\n")
+        self.proc.stdin.flush()
+
     def finish(self) -> str:
         _out, err = self.proc.communicate(timeout=60)
         assert self.proc.returncode == 0, err
@@ -371,11 +377,36 @@ def hold(tmp_path):
         loader.proc.communicate()
 
 
-def test_apply_waits_for_a_running_batch_load(database, truth, tmp_path, hold):
-    invitee = _later(_one_invitee(database, truth), 60, status="canceled")
+def test_apply_waits_for_a_running_batch_load_and_newest_wins_both_ways(
+    database, truth, tmp_path, hold
+):
+    """A load of newer batch data for B and older batch data for A runs while apply
+    waits with a newer delivery for A and an older one for B: A ends as the delivery,
+    B as the batch, whatever finished last."""
+    first, second = (
+        truth["event_invitees"][row[0]]
+        for row in query(database, "SELECT uri FROM calendly.event_invitees ORDER BY uri LIMIT 2")
+    )
+    events = truth["scheduled_events"]
     journal = tmp_path / "j"
-    journal_with(journal, [invitee_delivery(invitee, truth["scheduled_events"])])
+    journal_with(
+        journal,
+        [
+            invitee_delivery(_later(first, 60, status="canceled"), events),
+            invitee_delivery(_later(second, 30, status="canceled"), events),
+        ],
+    )
     loader = hold(database)
+    schema = (
+        TapCalendly(config={}, validate_config=False, setup_mapper=False)
+        .streams["event_invitees"]
+        .schema
+    )
+    loader.send(
+        {"type": "SCHEMA", "stream": "event_invitees", "schema": schema, "key_properties": ["uri"]}
+    )
+    for record in (_later(first, 10, name="batch older"), _later(second, 90, name="batch newer")):
+        loader.send({"type": "RECORD", "stream": "event_invitees", "record": record})
     outcome = {}
     worker = threading.Thread(
         target=lambda: outcome.update(report=apply_journal(journal, database, lock_timeout=120))
@@ -384,11 +415,22 @@ def test_apply_waits_for_a_running_batch_load(database, truth, tmp_path, hold):
     worker.join(timeout=1.0)
     assert worker.is_alive()  # waiting for the lock, not failed
     with Journal(journal) as opened:
-        assert opened.counts() == (1, 1)
-    loader.finish()  # the load ends (its stdin closes)
+        assert opened.counts() == (2, 2)
+    loader.finish()  # the load commits and ends
     worker.join(timeout=120)
-    assert outcome["report"].tables["event_invitees"].updated == 1
-    assert row_of(database, invitee["uri"])[0] == "canceled"
+    counts = outcome["report"].tables["event_invitees"]
+    assert (counts.updated, counts.kept) == (1, 1)
+    names = dict(
+        query(
+            database,
+            "SELECT uri, name || '/' || status FROM calendly.event_invitees WHERE uri IN (?, ?)",
+            [first["uri"], second["uri"]],
+        )
+    )
+    assert names == {
+        first["uri"]: f"{first['name']}/canceled",  # the delivery, newer than the batch
+        second["uri"]: "batch newer/active",
+    }
 
 
 def test_apply_gives_up_after_the_lock_timeout_and_keeps_the_deliveries(
