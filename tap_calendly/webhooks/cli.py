@@ -187,6 +187,9 @@ def serve(
     prepare_directory(journal)
     keys, key_given = _signing_keys(signing_keys, mapping, journal, generate=do_subscribe)
     settings = Settings.parse(mapping) if do_subscribe else None
+    chosen_scope = scope or (settings.scope if settings else "organization")
+    wanted = _events(events, chosen_scope) if do_subscribe else ()
+    url = _checked_url(public_url) if public_url else None
     app = ReceiverApp(
         ReceiverConfig(signing_keys=keys, path=path, tolerance=tolerance, max_body=max_body),
         journal,
@@ -198,16 +201,16 @@ def serve(
         raise
     subscription = None
     client = None
+    served = False
     try:
         with _signals_end_serving(server):
-            if settings is not None and public_url is not None:
-                chosen_scope = scope or settings.scope
+            if settings is not None and url is not None:
                 client = CalendlyClient.from_settings(settings)
                 subscription = subscribe.subscribe(
                     client,
                     journal,
-                    url=_checked_url(public_url),
-                    events=_events(events, chosen_scope),
+                    url=url,
+                    events=wanted,
                     scope=chosen_scope,
                     signing_key=keys[0],
                     key_given=key_given,
@@ -215,10 +218,18 @@ def serve(
                 verb = "created" if subscription.created else "reusing"
                 click.echo(f"subscription {verb}: {subscription.uri}", err=True)
             click.echo(f"listening on {server.url} (journal {journal})", err=True)
+            served = True
             server.run()
     finally:
         server.socket.close()
         app.close()
+        if served:
+            counts = app.stats.as_dict()
+            click.echo(
+                f"stopped: {counts['stored']} stored, {counts['duplicates']} duplicates, "
+                f"{sum(counts['rejected'].values())} rejected",
+                err=True,
+            )
         if client is not None:
             try:
                 if (
@@ -230,12 +241,6 @@ def serve(
                     click.echo(f"subscription deleted: {subscription.uri}", err=True)
             finally:
                 client.close()
-    counts = app.stats.as_dict()
-    click.echo(
-        f"stopped: {counts['stored']} stored, {counts['duplicates']} duplicates, "
-        f"{sum(counts['rejected'].values())} rejected",
-        err=True,
-    )
 
 
 class _signals_end_serving:

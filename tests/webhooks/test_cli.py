@@ -206,6 +206,7 @@ def test_serve_bad_events_exit_2(tmp_path, sandbox):
     result = invoke([*base, "--events", "invitee.created,meeting.exploded"])
     assert result.exit_code == 2
     assert "meeting.exploded" in result.output
+    assert result.output.count("\n") == 1
     result = invoke([*base, "--scope", "user", "--events", "routing_form_submission.created"])
     assert result.exit_code == 2
     assert "in user scope choose from" in result.output
@@ -221,6 +222,7 @@ def test_serve_api_refusal_exits_3(tmp_path, sandbox):
     result = invoke([*args, "--public-url", "https://x.example/h", "--port", "0"])
     assert result.exit_code == 3, result.output
     assert "Calendly API error 403" in result.output
+    assert result.output.count("\n") == 1
     assert sandbox.user_token not in result.output
 
 
@@ -239,6 +241,7 @@ def test_serve_network_failure_exits_4(tmp_path):
     result = invoke([*args, "--public-url", "https://x.example/h", "--port", "0"])
     assert result.exit_code == 4, result.output
     assert "cannot reach" in result.output
+    assert result.output.count("\n") == 1
 
 
 def test_module_entry_point_lists_both_commands():
