@@ -32,8 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import orjson
@@ -185,6 +187,10 @@ class Receiver:
                 return
         raise SystemExit("the receiver did not start: " + self.proc.stderr.read())
 
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=10) as r:
+            return dict(json.loads(r.read()))
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.communicate(timeout=30)
@@ -263,6 +269,13 @@ def main() -> None:
                 f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms "
                 "(goal p99 < 50 ms)"
             )
+            commits = receiver.health()["journal_commits"]
+            print(
+                f"journal commits during it (fsync included, last {commits['commits']:,}): "
+                f"p50 {commits['p50_ms']:.1f} ms, p99 {commits['p99_ms']:.1f} ms, "
+                f"max {commits['max_ms']:.1f} ms"
+            )
+            print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
             database = work / "bench.duckdb"
             loader_tables(database, work)

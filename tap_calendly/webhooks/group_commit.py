@@ -18,8 +18,10 @@ import asyncio
 import contextlib
 import logging
 import queue
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,8 @@ log = logging.getLogger("calendly.webhooks")
 MAX_GROUP = 512
 #: Seconds between background checkpoints.
 CHECKPOINT_EVERY = 1.0
+#: Recent commits kept for :meth:`GroupWriter.commit_stats`.
+STATS_WINDOW = 1024
 
 _Item = tuple[Delivery, "asyncio.Future[bool]"]
 _Outcome = tuple["asyncio.Future[bool]", bool | None, BaseException | None]
@@ -48,6 +52,7 @@ class GroupWriter:
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._closed = False
         self._stop = threading.Event()
+        self._commit_ms: deque[float] = deque(maxlen=STATS_WINDOW)
         self._checkpointer = threading.Thread(
             target=self._checkpoints, args=(directory,), name="journal-checkpoint", daemon=True
         )
@@ -100,8 +105,22 @@ class GroupWriter:
                 group.append(item)
             self._commit(group)
 
+    def commit_stats(self) -> dict[str, float]:
+        """Durations of the recent commits in ms (fsync included): a slow disk shows here
+        first, as every delivery waits for one commit."""
+        recent = sorted(self._commit_ms)
+        if not recent:
+            return {}
+        return {
+            "commits": len(recent),
+            "p50_ms": round(statistics.median(recent), 2),
+            "p99_ms": round(recent[min(len(recent) - 1, int(0.99 * len(recent)))], 2),
+            "max_ms": round(recent[-1], 2),
+        }
+
     def _commit(self, group: list[_Item]) -> None:
         outcomes: list[_Outcome]
+        started = time.perf_counter()
         try:
             fresh = self.journal.append([d for d, _ in group], self.clock())
         except Exception as exc:  # every waiter learns; the receiver answers 503
@@ -109,6 +128,7 @@ class GroupWriter:
             outcomes = [(future, None, exc) for _, future in group]
         else:
             outcomes = [(f, new, None) for (_, f), new in zip(group, fresh, strict=True)]
+        self._commit_ms.append((time.perf_counter() - started) * 1000)
         by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
         for outcome in outcomes:
             by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)

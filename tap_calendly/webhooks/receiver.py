@@ -84,7 +84,9 @@ class ReceiverApp:
             return
         path, method = scope["path"], scope["method"]
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            await _respond(send, 200, {"status": "ok", **self.stats.as_dict()})
+            health = {"status": "ok", **self.stats.as_dict()}
+            health["journal_commits"] = self.writer.commit_stats()
+            await _respond(send, 200, health)
             return
         if path != self.config.path:
             await _respond(send, 404, {"error": "not_found"})

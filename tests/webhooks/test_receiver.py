@@ -174,6 +174,9 @@ def test_health_counts_outcomes(receiver):
     receiver.post(GOOD)
     base = receiver.url.rsplit("/", 1)[0]
     health = requests.get(base + "/healthz", timeout=5).json()
+    commits = health.pop("journal_commits")
+    assert commits["commits"] == 2  # the duplicate was a commit too (that stored nothing)
+    assert 0 < commits["p50_ms"] <= commits["p99_ms"] <= commits["max_ms"]
     assert health == {
         "status": "ok",
         "stored": 1,
