@@ -310,9 +310,11 @@ def test_retention_purges_only_applied_deliveries(database, truth, tmp_path):
         assert opened.counts() == (2, 1)  # the one waiting for its table is kept
 
 
-def test_a_table_without_uri_or_updated_at_is_refused(database, tmp_path):
+def test_a_table_without_uri_or_updated_at_is_refused(database, truth, tmp_path):
     journal = tmp_path / "j"
-    journal_with(journal, [])
+    journal_with(
+        journal, [invitee_delivery(_one_invitee(database, truth), truth["scheduled_events"])]
+    )
     with duckdb.connect(str(database)) as con:
         con.execute("ALTER TABLE calendly.event_invitees DROP COLUMN updated_at")
     with pytest.raises(ApplyError, match="no uri or updated_at column"):
@@ -506,3 +508,16 @@ def test_report_summary_names_each_table():
     assert report.summary().startswith(
         "applied 3 deliveries (event_invitees: 1 new, 1 updated, 1 not newer than the table)"
     )
+
+
+def test_nothing_pending_leaves_the_database_alone(database, truth, tmp_path, hold):
+    """With every delivery applied, apply does not even wait for a running load."""
+    journal = tmp_path / "j"
+    journal_with(
+        journal, [invitee_delivery(_one_invitee(database, truth), truth["scheduled_events"])]
+    )
+    assert apply_journal(journal, database).merged == 1
+    loader = hold(database)
+    report = apply_journal(journal, database, lock_timeout=0)
+    assert (report.merged, report.tables) == (0, {})
+    loader.finish()
