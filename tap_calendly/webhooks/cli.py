@@ -81,6 +81,17 @@ def _settings_mapping(config: Path | None) -> dict[str, Any]:
     return env_overlay(None, read_config_file(config) if config else {})
 
 
+def _config_path(config: Path | None) -> Path | None:
+    """This command's --config, else the enclosing ``calendly --config FILE``."""
+    if config is not None:
+        return config
+    root = click.get_current_context().find_root().params
+    if root.get("sandbox"):
+        raise UsageError("--sandbox does not apply to the receiver: see docs/webhooks.md")
+    value = root.get("config")
+    return Path(value) if value else None
+
+
 def _journal_option(command: F) -> F:
     return click.option(
         "--journal",
@@ -94,7 +105,7 @@ def _journal_option(command: F) -> F:
 # -- serve ----------------------------------------------------------------------------
 
 
-@click.command("serve")
+@click.command("serve", short_help="Scheduled Event Trigger: receive signed webhooks")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="TCP port."
@@ -175,6 +186,7 @@ def serve(
 ) -> None:
     """Receive Calendly webhooks: verify, journal durably, then acknowledge."""
     _logging(log_level)
+    config = _config_path(config)
     if not path.startswith("/"):
         raise UsageError("--path must start with /")
     if (public_url or events or scope or unsubscribe_on_exit) and not do_subscribe:
@@ -308,7 +320,7 @@ def _events(text: str | None, scope: str) -> tuple[str, ...]:
 # -- apply ----------------------------------------------------------------------------
 
 
-@click.command("apply")
+@click.command("apply", short_help="Merge journaled webhook deliveries into DuckDB")
 @click.option(
     "--database",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -70,10 +71,12 @@ def test_serve_subscribes_receives_and_unsubscribes_on_exit(sandbox, tmp_path):
     journal = tmp_path / "journal"
     port = free_port()
     public = f"http://127.0.0.1:{port}/calendly"
-    args = ["--journal", str(journal), "--config", str(config_file(tmp_path, sandbox))]
-    args += ["--subscribe", "--public-url", public, "--unsubscribe-on-exit"]
+    # Through the `calendly` console script, with the root's --config (as users run it).
+    calendly = str(Path(sys.executable).parent / "calendly")
+    args = ["--journal", str(journal), "--subscribe", "--public-url", public]
+    args += ["--unsubscribe-on-exit", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tap_calendly.webhooks", "serve", "--port", str(port), *args],
+        [calendly, "--config", str(config_file(tmp_path, sandbox)), "webhooks", "serve", *args],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -254,3 +257,26 @@ def test_module_entry_point_lists_both_commands():
     assert "serve" in result.stdout
     assert "apply" in result.stdout
     assert CliRunner().invoke(webhooks_group, ["apply", "--help"]).exit_code == 0
+
+
+def test_calendly_lists_the_receiver_and_refuses_it_in_sandbox_mode():
+    calendly = str(Path(sys.executable).parent / "calendly")
+    helptext = subprocess.run(
+        [calendly, "--help"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "Scheduled Event Trigger" in helptext
+    group = subprocess.run(
+        [calendly, "webhooks", "--help"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "serve " in group
+    assert "apply " in group
+    refused = subprocess.run(
+        [calendly, "--sandbox", "webhooks", "serve", "--signing-key", "k", "--journal", "j"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "--sandbox does not apply to the receiver" in refused.stderr
+    assert "Traceback" not in refused.stderr

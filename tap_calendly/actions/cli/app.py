@@ -122,8 +122,9 @@ class _StderrHandler(logging.Handler):
         click.echo(f"calendly: {record.getMessage()}", err=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; map every outcome to an exit code (see module docstring)."""
+def main(argv: Sequence[str] | None = None, *, group: click.Group | None = None) -> int:
+    """Run the command (``group`` defaults to :data:`cli`); map every outcome to an exit
+    code (see module docstring)."""
     handler = _StderrHandler(logging.INFO)
     loggers = [logging.getLogger(n) for n in ("tap-calendly", *DEBUG_LOGGERS)]
     levels = [log.level for log in loggers]
@@ -131,19 +132,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if loggers[0].level == logging.NOTSET:
         loggers[0].setLevel(logging.WARNING)
     try:
-        return _run(list(sys.argv[1:] if argv is None else argv))
+        return _run(list(sys.argv[1:] if argv is None else argv), group or cli)
     finally:
         loggers[0].removeHandler(handler)
         for log, level in zip(loggers, levels, strict=True):
             log.setLevel(level)
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], group: click.Group) -> int:
     holder: list[State] = []
     try:
-        with cli.make_context("calendly", args) as ctx:
+        with group.make_context("calendly", args) as ctx:
             ctx.obj = _Capture(holder)
-            cli.invoke(ctx)
+            group.invoke(ctx)
         return 0
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else "")
