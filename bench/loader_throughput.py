@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tap_calendly.loader.synthetic import write_records_ndjson, write_singer_file
+from tests.support.synthetic import write_records_ndjson, write_singer_file
 
 BASELINE_VENV = Path(tempfile.gettempdir()) / "bench-target-duckdb-0.8.0"
 BASELINE_SPEC = "target-duckdb==0.8.0"

@@ -6,7 +6,7 @@ import json
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from tap_calendly.loader.settings import SETTINGS
+from tap_calendly.loader.settings import HUB_ONLY, SETTINGS
 
 NAME = "target-calendly-duckdb"
 DESCRIPTION = (
@@ -49,6 +49,9 @@ def about_dict() -> dict[str, Any]:
         "capabilities": list(CAPABILITIES),
         "supported_python_versions": ["3.11", "3.12", "3.13"],
         "settings": settings_schema(),
+        "hub_target_duckdb_settings_not_supported": {
+            h.name: {"accepted_values": list(h.honoured), "instead": h.instead} for h in HUB_ONLY
+        },
     }
 
 
@@ -67,7 +70,15 @@ def about_text() -> str:
         lines.append(
             f"  - {s.name} [{s.kind}, default {_default_text(s.default)}]{alias}: {s.description}"
         )
+    lines.append(
+        "Settings of Hub's target-duckdb not supported (a warning unless set to a value shown):"
+    )
+    lines.extend(f"  - {h.name}{_accepted(h.honoured)}: {h.instead}" for h in HUB_ONLY)
     return "\n".join(lines)
+
+
+def _accepted(values: tuple[Any, ...]) -> str:
+    return f" [accepted: {', '.join(json.dumps(v) for v in values)}]" if values else ""
 
 
 def about_markdown() -> str:
@@ -75,6 +86,10 @@ def about_markdown() -> str:
     for s in SETTINGS:
         desc = s.description + (f" Aliases: `{'`, `'.join(s.aliases)}`." if s.aliases else "")
         rows.append(f"| `{s.name}` | {s.kind} | `{_default_text(s.default)}` | {desc} |")
+    hub = ["| Hub setting | Accepted without a warning | What this loader does |", "|---|---|---|"]
+    for h in HUB_ONLY:
+        accepted = ", ".join(f"`{json.dumps(v)}`" for v in h.honoured) or "(none)"
+        hub.append(f"| `{h.name}` | {accepted} | {h.instead} |")
     return "\n".join(
         [
             f"# {NAME}",
@@ -89,6 +104,10 @@ def about_markdown() -> str:
             "",
             "Settings come from `--config FILE` (repeatable, later files win) and, with "
             "`--config ENV`, from `TARGET_CALENDLY_DUCKDB_<SETTING>` environment variables.",
+            "",
+            "## Settings of Meltano Hub's target-duckdb that this loader does not have",
+            "",
+            *hub,
         ]
     )
 

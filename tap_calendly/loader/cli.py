@@ -53,7 +53,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        config = build_config(read_config_sources(args.config))
+        config, warnings = build_config(*read_config_sources(args.config))
+        for warning in warnings:
+            print(f"{NAME}: warning: {warning}", file=sys.stderr)
         source: BinaryIO
         if args.input:
             try:

@@ -1,4 +1,4 @@
-"""The loader's settings: one table drives config parsing, ``--about`` and the README section."""
+"""The loader's settings: one table drives config parsing, ``--about`` and docs/loader.md."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Add _sdc_extracted_at, _sdc_received_at, _sdc_batched_at, _sdc_deleted_at, "
         "_sdc_sequence and _sdc_table_version columns.",
+        aliases=("add_metadata_columns",),
     ),
     Setting(
         "hard_delete",
@@ -96,8 +97,45 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class HubSetting:
+    """A setting of Meltano Hub's ``target-duckdb`` (jwills variant) that this loader lacks.
+
+    ``honoured`` lists the values that describe what this loader does anyway; any other value
+    is accepted with a one-line warning naming the setting (never silently ignored).
+    """
+
+    name: str
+    kind: str
+    honoured: tuple[Any, ...]
+    instead: str  # what this loader does
+
+
+HUB_ONLY: tuple[HubSetting, ...] = (
+    HubSetting("dbname", "string", (), "the catalog is always the database file's own"),
+    HubSetting("token", "string", (), "MotherDuck is not supported; 'database' is a local file"),
+    HubSetting("delimiter", "string", (",",), "no CSV files are used"),
+    HubSetting("quotechar", "string", ('"',), "no CSV files are used"),
+    HubSetting("flush_all_streams", "boolean", (True, False), "every commit includes every stream"),
+    HubSetting("schema_mapping", "object", ({},), "every stream loads into 'schema'"),
+    HubSetting(
+        "data_flattening_max_level", "integer", (0,), "nested values stay whole in JSON columns"
+    ),
+    HubSetting(
+        "primary_key_required", "boolean", (False,), "streams without key_properties append"
+    ),
+    HubSetting(
+        "validate_records",
+        "boolean",
+        (False,),
+        "records are not checked against JSON Schema; DuckDB type-checks each value on load",
+    ),
+)
+
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 ALIASES: dict[str, str] = {alias: s.name for s in SETTINGS for alias in s.aliases}
+HUB_BY_NAME: dict[str, HubSetting] = {h.name: h for h in HUB_ONLY}
 
 
 @dataclass(frozen=True)
@@ -117,7 +155,7 @@ class LoaderConfig:
     temp_dir: str | None = None
 
 
-def _coerce(setting: Setting, value: Any) -> Any:
+def _coerce(setting: Setting, value: Any, key: str) -> Any:
     """Accept JSON-typed values and, from the environment, their string forms."""
     if value is None:
         return None
@@ -152,39 +190,102 @@ def _coerce(setting: Setting, value: Any) -> Any:
     elif isinstance(value, str) and value.strip():
         if setting.allowed and value not in setting.allowed:
             raise LoaderError(
-                f"setting {setting.name!r} must be one of "
-                f"{', '.join(setting.allowed)}; got {value!r}"
+                f"setting {key!r} must be one of {', '.join(setting.allowed)}; got {value!r}"
             )
         return value
     wanted = {"integer": "a positive integer", "number": "a positive number"}.get(kind, f"a {kind}")
-    raise LoaderError(f"setting {setting.name!r} must be {wanted}; got {value!r}")
+    raise LoaderError(f"setting {key!r} must be {wanted}; got {value!r}")
 
 
-def build_config(raw: dict[str, Any]) -> LoaderConfig:
-    """Validate merged settings; unknown keys are ignored (Meltano passes extras)."""
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _hub_value(hub: HubSetting, value: Any) -> Any:
+    """A Hub setting's value in its JSON type (environment variables arrive as text)."""
+    if not isinstance(value, str) or hub.kind == "string":
+        return value
+    text = value.strip()
+    if hub.kind == "boolean" and text.lower() in {"true", "1", "yes", "false", "0", "no"}:
+        return text.lower() in {"true", "1", "yes"}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return value
+
+
+def _pick(setting: Setting, named: list[tuple[str, Any]]) -> tuple[str, Any]:
+    """One source set a setting under several names: they must agree.
+
+    A value equal to the default counts as not set, because Meltano passes every declared
+    setting with its default: a user's ``filepath`` must win over a ``database`` default.
+    """
+    explicit = [(key, value) for key, value in named if not _same(value, setting.default)]
+    if not explicit:
+        return named[0]
+    first_key, first = explicit[0]
+    for key, value in explicit[1:]:
+        if not _same(value, first):
+            hint = (
+                " (in Hub's target-duckdb 'database' names a catalog; here it is the file path)"
+                if setting.name == "database"
+                else ""
+            )
+            raise LoaderError(
+                f"settings {first_key!r} and {key!r} are both set, to different values, and both "
+                f"mean {setting.name!r}{hint}; set only one of them"
+            )
+    return first_key, first
+
+
+def build_config(*layers: dict[str, Any]) -> tuple[LoaderConfig, list[str]]:
+    """Validate settings from ``layers`` (later layers win); return the config and warnings.
+
+    Each setting may be given by its name or an alias (Hub's ``target-duckdb`` names). Known
+    Hub settings this loader does not have, and unknown keys, are warnings, never errors:
+    Meltano passes whatever meltano.yml declares.
+    """
     values: dict[str, Any] = {}
-    for key, value in raw.items():
-        name = ALIASES.get(key, key)
-        setting = BY_NAME.get(name)
-        if setting is None:
-            continue
-        if key != name and name in raw:
-            continue  # the canonical name wins over its alias
-        values[name] = _coerce(setting, value)
+    hub_values: dict[str, Any] = {}
+    unknown: list[str] = []
+    for layer in layers:
+        named: dict[str, list[tuple[str, Any]]] = {}
+        for key, value in layer.items():
+            if value is None:
+                continue  # Meltano passes unset settings as null
+            name = ALIASES.get(key, key)
+            setting = BY_NAME.get(name)
+            if setting is not None:
+                named.setdefault(name, []).append((key, _coerce(setting, value, key)))
+            elif key in HUB_BY_NAME:
+                hub_values[key] = value
+            elif key not in unknown:
+                unknown.append(key)
+        for name, given in named.items():
+            values[name] = _pick(BY_NAME[name], given)[1]
+    warnings = []
+    for key, value in hub_values.items():
+        hub = HUB_BY_NAME[key]
+        if not any(_same(_hub_value(hub, value), ok) for ok in hub.honoured):
+            warnings.append(
+                f"setting {key!r} of Hub's target-duckdb is not supported and is ignored: "
+                f"{hub.instead}"
+            )
+    warnings.extend(f"unknown setting {key!r} is ignored" for key in unknown)
     values = {k: v for k, v in values.items() if v is not None}
-    return LoaderConfig(**values)
+    return LoaderConfig(**values), warnings
 
 
-def read_config_sources(sources: list[str]) -> dict[str, Any]:
-    """Merge ``--config`` files left to right; ``ENV`` reads TARGET_CALENDLY_DUCKDB_<SETTING>."""
-    merged: dict[str, Any] = {}
+def read_config_sources(sources: list[str]) -> list[dict[str, Any]]:
+    """One layer per ``--config`` source; ``ENV`` reads TARGET_CALENDLY_DUCKDB_<SETTING>."""
+    layers: list[dict[str, Any]] = []
     for source in sources:
         if source == "ENV":
-            for setting in SETTINGS:
-                for name in (setting.name, *setting.aliases):
-                    env = os.environ.get(ENV_PREFIX + name.upper())
-                    if env is not None:
-                        merged[setting.name] = env
+            names = [n for s in SETTINGS for n in (s.name, *s.aliases)]
+            names += [h.name for h in HUB_ONLY]
+            env = {n: os.environ.get(ENV_PREFIX + n.upper()) for n in names}
+            layer = {n: v for n, v in env.items() if v is not None}
+            layers.append(layer)
             continue
         path = Path(source)
         try:
@@ -195,5 +296,5 @@ def read_config_sources(sources: list[str]) -> dict[str, Any]:
             raise LoaderError(f"config file {source} is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise LoaderError(f"config file {source} must hold a JSON object")
-        merged.update(data)
-    return merged
+        layers.append(data)
+    return layers

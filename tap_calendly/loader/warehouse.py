@@ -13,8 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import duckdb
 import orjson
 
+from tap_calendly.loader.batch import Batch
 from tap_calendly.loader.errors import LoaderError
 from tap_calendly.loader.schema_map import (
     BIGINT,
@@ -84,23 +84,6 @@ def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.
         con.close()
         raise LoaderError(f"invalid DuckDB setting: {exc}") from None
     return con
-
-
-@dataclass
-class Batch:
-    """One stream's pending records: a spool of raw RECORD lines and their input line numbers."""
-
-    stream: str
-    table: str
-    columns: list[Column]  # current schema, with the table's effective types
-    keys: list[str]  # key column names
-    spool: Path
-    lines: array[int] = field(default_factory=lambda: array("q"))
-    max_line: int = 0
-
-    @property
-    def rows(self) -> int:
-        return len(self.lines)
 
 
 @dataclass
@@ -388,7 +371,7 @@ class Warehouse:
             )
             raise LoaderError(
                 f"record does not match its schema: missing value for key property {absent!r}",
-                line=batch.lines[int(row[0]) - 1],
+                line=batch.input_line(int(row[0]) - 1),
                 stream=batch.stream,
             )
         repeated = int(row[2]) > 0
@@ -415,17 +398,17 @@ class Warehouse:
             return LoaderError(
                 "record does not match its schema: "
                 f"property {batch.columns[index].prop!r} must be an integer",
-                line=batch.lines[ord_ - 1],
+                line=batch.input_line(ord_ - 1),
                 stream=batch.stream,
             )
         found = _first_bad_line(batch)
         if found is not None:
             index, reason = found
-            return LoaderError(reason, line=batch.lines[index], stream=batch.stream)
+            return LoaderError(reason, line=batch.input_line(index), stream=batch.stream)
         hint = _LINE_RE.search(str(exc))
         line = None
         if hint and 0 < int(hint.group(1)) <= batch.rows:
-            line = batch.lines[int(hint.group(1)) - 1]
+            line = batch.input_line(int(hint.group(1)) - 1)
         detail = _SPOOL_RE.sub("", str(exc).splitlines()[0])
         return LoaderError(
             f"record does not match its schema: {detail}",

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tap_calendly.loader.synthetic import STREAM, singer_lines
+from tests.support.synthetic import STREAM, singer_lines
 
 SCRIPT = Path(sys.executable).parent / "target-calendly-duckdb"
 RECORDS = 40_000

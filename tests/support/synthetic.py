@@ -1,4 +1,4 @@
-"""Calendly-like invitee records as a Singer stream, for the loader's benchmark and tests.
+"""Calendly-like invitee records as a Singer stream, for the loader's tests and benchmark.
 
 Records look like ``event_invitees`` from the API (about 900 bytes each: nested
 questions/answers and tracking, date-times with ``Z`` and with offsets) so that measured
