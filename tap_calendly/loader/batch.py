@@ -24,6 +24,7 @@ class Batch:
     columns: list[Column]  # current schema, with the table's effective types
     keys: list[str]  # key column names
     spool: Path
+    shapes: set[int] = field(default_factory=set)  # key shapes known to hold no new property
     rows: int = 0
     max_line: int = 0  # an upper bound of the longest spooled line, in bytes
     _run_rows: array[int] = field(default_factory=lambda: array("q"))

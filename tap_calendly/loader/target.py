@@ -64,13 +64,16 @@ class StreamInfo:
     key_columns: list[str]
     spool: Spool
     run_end: re.Pattern[bytes]
+    shapes: set[int] = field(default_factory=set)
     batch: Batch = field(init=False)
 
     def __post_init__(self) -> None:
         self.batch = self.new_batch()
 
     def new_batch(self) -> Batch:
-        return Batch(self.name, self.table, self.columns, self.key_columns, self.spool.path)
+        return Batch(
+            self.name, self.table, self.columns, self.key_columns, self.spool.path, self.shapes
+        )
 
 
 class Loader:

@@ -14,40 +14,48 @@ import contextlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import orjson
 
+from tap_calendly.loader.bad_lines import BAD_INTEGER, locate
 from tap_calendly.loader.batch import Batch
 from tap_calendly.loader.errors import LoaderError
 from tap_calendly.loader.schema_map import (
     BIGINT,
-    BOOLEAN,
-    DATE,
     DELETED_AT,
-    DOUBLE,
     JSON,
     METADATA_COLUMNS,
     TABLE_VERSION,
     TIMESTAMPTZ,
-    VARCHAR,
     Column,
     literal,
     quote,
-    read_type,
     supertype,
 )
+from tap_calendly.loader.spool_sql import (
+    DELETED,
+    EXTRACTED,
+    KEYS_TABLE,
+    LAST_TABLE,
+    NOT_OBJECT,
+    ORD,
+    SHAPE,
+    STAGE_TABLE,
+    TEMP_TABLES,
+    VERSION,
+    VERSION_TEXT,
+    keys_sql,
+    large_lines,
+    missing,
+    read_sql,
+)
+from tap_calendly.loader.unknown_fields import find_unknown, find_unknown_in_python
 
 log = logging.getLogger("target_calendly_duckdb")
 
 _LOCK_RE = re.compile(r"PID (\d+)")
-_LINE_RE = re.compile(r"\bline (\d+)")
-_SPOOL_RE = re.compile(r' in file "[^"]*",')
-_BAD_INTEGER = "target-calendly-duckdb:not-an-integer:"
-_BAD_INTEGER_RE = re.compile(re.escape(_BAD_INTEGER) + r"(\d+):(\d+)")
 
 
 def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -127,55 +135,11 @@ class Warehouse:
     def prepare_table(
         self, stream: str, table: str, columns: list[Column], *, line: int
     ) -> list[Column]:
-        """Create or evolve ``table`` for ``columns``; return the columns with their table types.
-
-        New properties add columns; a wider type widens the column (ALTER ... TYPE); a
-        narrower or incompatible type keeps the existing column at the common supertype
-        and logs it. Columns no longer in the schema stay (their rows keep their values).
-        """
+        """Create or evolve ``table`` for ``columns``; return the columns with their table types."""
         wanted: dict[str, str] = {c.name: c.type for c in columns}
         if self.options.add_record_metadata:
             wanted.update(METADATA_COLUMNS)
-        existing = self.table_columns(table)
-        statements: list[str] = []
-        effective: dict[str, str] = {}
-        if not existing:
-            body = ", ".join(f"{quote(name)} {kind}" for name, kind in wanted.items())
-            statements.append(f"CREATE TABLE {self.qualified(table)} ({body})")
-            effective = dict(wanted)
-        else:
-            for name, kind in wanted.items():
-                current = existing.get(name)
-                if current is None:
-                    statements.append(
-                        f"ALTER TABLE {self.qualified(table)} ADD COLUMN {quote(name)} {kind}"
-                    )
-                    effective[name] = kind
-                    log.info("%s: new column %s %s", stream, name, kind)
-                    continue
-                target = supertype(current, kind)
-                if target != current:
-                    using = (
-                        f"to_json({quote(name)})"
-                        if target == JSON
-                        else f"CAST({quote(name)} AS {target})"
-                    )
-                    statements.append(
-                        f"ALTER TABLE {self.qualified(table)} ALTER COLUMN {quote(name)} "
-                        f"TYPE {target} USING {using}"
-                    )
-                    log.info("%s: column %s widened from %s to %s", stream, name, current, target)
-                if target != kind:
-                    log.warning(
-                        "%s: schema asks %s for column %s, which holds %s; keeping %s so no "
-                        "existing value is lost",
-                        stream,
-                        kind,
-                        name,
-                        current,
-                        target,
-                    )
-                effective[name] = target
+        statements, effective = self._evolve(stream, table, wanted)
         try:
             self.con.execute("BEGIN")
             for statement in statements:
@@ -187,6 +151,53 @@ class Warehouse:
                 f"cannot create or change table {table}: {exc}", line=line, stream=stream
             ) from None
         return [Column(c.prop, c.name, effective[c.name]) for c in columns]
+
+    def _evolve(
+        self, stream: str, table: str, wanted: dict[str, str]
+    ) -> tuple[list[str], dict[str, str]]:
+        """Statements that make ``table`` hold ``wanted`` columns, and each column's type then.
+
+        New columns are added; a wider type widens the column (ALTER ... TYPE); a narrower or
+        incompatible type keeps the existing column at the common supertype and logs it.
+        Columns not wanted stay (their rows keep their values).
+        """
+        existing = self.table_columns(table)
+        target = self.qualified(table)
+        if not existing:
+            body = ", ".join(f"{quote(name)} {kind}" for name, kind in wanted.items())
+            return [f"CREATE TABLE {target} ({body})"], dict(wanted)
+        statements: list[str] = []
+        effective: dict[str, str] = {}
+        for name, kind in wanted.items():
+            current = existing.get(name)
+            if current is None:
+                statements.append(f"ALTER TABLE {target} ADD COLUMN {quote(name)} {kind}")
+                effective[name] = kind
+                log.info("%s: new column %s %s", stream, name, kind)
+                continue
+            wider = supertype(current, kind)
+            if wider != current:
+                using = (
+                    f"to_json({quote(name)})"
+                    if wider == JSON
+                    else f"CAST({quote(name)} AS {wider})"
+                )
+                statements.append(
+                    f"ALTER TABLE {target} ALTER COLUMN {quote(name)} TYPE {wider} USING {using}"
+                )
+                log.info("%s: column %s widened from %s to %s", stream, name, current, wider)
+            if wider != kind:
+                log.warning(
+                    "%s: %s asked for column %s, which holds %s; keeping %s so no existing "
+                    "value is lost",
+                    stream,
+                    kind,
+                    name,
+                    current,
+                    wider,
+                )
+            effective[name] = wider
+        return statements, effective
 
     # ---- loading ------------------------------------------------------------------------
 
@@ -205,19 +216,21 @@ class Warehouse:
             raise
         finally:
             with contextlib.suppress(duckdb.Error):  # never mask the load's own error
-                for name in ("__keys", "__win", "__stg"):
-                    self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+                for name in TEMP_TABLES:
+                    self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _load_one(self, batch: Batch, now: datetime) -> None:
         """Two reads of the spool: a narrow one for keys, then one streamed into the table.
 
-        The narrow pass (keys, version, _sdc_deleted_at) checks keys, finds repeated keys
-        and deletes the rows about to be replaced; the full pass goes straight from
-        read_json into the table, so memory does not grow with the batch and DuckDB can
-        write whole row groups to the file instead of the WAL.
+        The narrow pass (keys, version, _sdc_deleted_at, the record's shape) checks keys,
+        finds repeated keys, finds properties the schema does not declare, and deletes the
+        rows about to be replaced; the full pass goes straight from read_json into the
+        table, so memory does not grow with the batch and DuckDB can write whole row groups
+        to the file instead of the WAL.
         """
-        table_cols = self.table_columns(batch.table)
         version_count, repeated_keys = self._scan_keys(batch)
+        self._add_unknown_properties(batch)
+        table_cols = self.table_columns(batch.table)
         if version_count and TABLE_VERSION not in table_cols:
             self.con.execute(
                 f"ALTER TABLE {self.qualified(batch.table)} ADD COLUMN {TABLE_VERSION} BIGINT"
@@ -233,19 +246,22 @@ class Warehouse:
                 expr = (
                     f"CASE WHEN {expr} IS NULL THEN NULL WHEN TRY_CAST({expr} AS DOUBLE) = "
                     f"TRY_CAST({expr} AS BIGINT) THEN CAST({expr} AS BIGINT) ELSE "
-                    f"error('{_BAD_INTEGER}' || s.__ord || ':{index}') END"
+                    f"error('{BAD_INTEGER}' || s.{ORD} || ':{index}') END"
                 )
             values[column.name] = expr
         if DELETED_AT in table_cols:
-            values[DELETED_AT] = "s.__deleted"
+            values[DELETED_AT] = f"s.{DELETED}"
         if TABLE_VERSION in table_cols:
-            values[TABLE_VERSION] = "s.__version"
+            declared = values.get(TABLE_VERSION)  # a property of that name, if the schema has one
+            values[TABLE_VERSION] = (
+                f"coalesce(s.{VERSION}, {declared})" if declared else f"s.{VERSION}"
+            )
         if self.options.add_record_metadata:
             stamp = literal(now.isoformat()) + "::TIMESTAMPTZ"
-            values["_sdc_extracted_at"] = "s.__extracted"
+            values["_sdc_extracted_at"] = f"s.{EXTRACTED}"
             values["_sdc_received_at"] = stamp
             values["_sdc_batched_at"] = stamp
-            values["_sdc_sequence"] = f"{self._sequence} + s.__ord"
+            values["_sdc_sequence"] = f"{self._sequence} + s.{ORD}"
         self._sequence += batch.rows + 1
 
         target = self.qualified(batch.table)
@@ -259,17 +275,17 @@ class Warehouse:
         keyed = bool(batch.keys) and method != "append-only"
         filters = []
         if keyed and repeated_keys:  # the last occurrence in the batch wins
-            filters.append("s.__ord IN (SELECT __ord FROM temp.__win)")
+            filters.append(f"s.{ORD} IN (SELECT {ORD} FROM {LAST_TABLE})")
         if self.options.hard_delete:
-            filters.append("s.__deleted IS NULL")
+            filters.append(f"s.{DELETED} IS NULL")
         where = f" WHERE {' AND '.join(filters)}" if filters else ""
-        source = f"({self._read_sql(batch)})"
+        source = f"({read_sql(batch, with_extracted=self.options.add_record_metadata)})"
         on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in batch.keys)
 
         if not keyed or set(table_cols) <= set(names):
             # The batch sets every column, so replacing a row equals updating it.
             if keyed:
-                self.con.execute(f"DELETE FROM {target} AS t USING temp.__keys AS s WHERE {on}")
+                self.con.execute(f"DELETE FROM {target} AS t USING {KEYS_TABLE} AS s WHERE {on}")
             self._run(
                 batch,
                 f"INSERT INTO {target} ({insert_cols}) SELECT {insert_vals} FROM {source} AS s"
@@ -280,61 +296,22 @@ class Warehouse:
         # The table has columns this batch does not set (properties dropped from the
         # schema): update in place so their values survive.
         self._run(
-            batch, f"CREATE OR REPLACE TEMP TABLE __stg AS SELECT * FROM {source} AS s{where}"
+            batch,
+            f"CREATE OR REPLACE TEMP TABLE {STAGE_TABLE} AS SELECT * FROM {source} AS s{where}",
         )
         updates = ", ".join(f"{quote(n)} = {values[n]}" for n in names if n not in batch.keys)
         clauses = []
         if self.options.hard_delete:
+            last = f" AND s.{ORD} IN (SELECT {ORD} FROM {LAST_TABLE})" if repeated_keys else ""
             self.con.execute(
-                f"DELETE FROM {target} AS t USING temp.__keys AS s WHERE {on} "
-                "AND s.__ord IN (SELECT __ord FROM temp.__win) AND s.__deleted IS NOT NULL"
-                if repeated_keys
-                else f"DELETE FROM {target} AS t USING temp.__keys AS s WHERE {on} "
-                "AND s.__deleted IS NOT NULL"
+                f"DELETE FROM {target} AS t USING {KEYS_TABLE} AS s WHERE {on}{last} "
+                f"AND s.{DELETED} IS NOT NULL"
             )
         if updates:
             clauses.append(f"WHEN MATCHED THEN UPDATE SET {updates}")
         clauses.append(f"WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({insert_vals})")
         self._run(
-            batch, f"MERGE INTO {target} AS t USING temp.__stg AS s ON {on} " + " ".join(clauses)
-        )
-
-    def _read_sql(self, batch: Batch, *, keys_only: bool = False) -> str:
-        """SELECT over DuckDB's typed read of the spool; ``__ord`` is the spool line number."""
-        columns = batch.columns
-        if keys_only:
-            columns = [c for c in batch.columns if c.name in batch.keys]
-        props = [c.prop for c in batch.columns]
-        deleted_prop = next((c for c in batch.columns if c.prop == DELETED_AT), None)
-        if deleted_prop is None:
-            props.append(DELETED_AT)
-        by_json = len({p.lower() for p in props}) < len(props)
-        deleted_kind = read_type(deleted_prop.type) if deleted_prop else TIMESTAMPTZ
-        selects = ["ordinality AS __ord", "version AS __version"]
-        reads: dict[str, str] = {"version": "BIGINT"}
-        if self.options.add_record_metadata and not keys_only:
-            reads["time_extracted"] = TIMESTAMPTZ
-            selects.append("time_extracted AS __extracted")
-        fields = [(c.prop, c.name, read_type(c.type)) for c in columns]
-        if by_json:
-            # STRUCT field names are case-insensitive in DuckDB: read the record as JSON
-            # and pull each property by its exact JSON pointer instead.
-            reads["record"] = JSON
-            for prop, name, kind in fields:
-                selects.append(f"{_json_field('record', prop, kind)} AS {quote(name)}")
-            selects.append(f"{_json_field('record', DELETED_AT, deleted_kind)} AS __deleted")
-        else:
-            struct = [f"{quote(prop)} {kind}" for prop, _, kind in fields]
-            if not any(prop == DELETED_AT for prop, _, _ in fields):
-                struct.append(f"{quote(DELETED_AT)} {deleted_kind}")
-            reads["record"] = f"STRUCT({', '.join(struct)})"
-            selects.extend(f"record.{quote(prop)} AS {quote(name)}" for prop, name, _ in fields)
-            selects.append(f"record.{quote(DELETED_AT)} AS __deleted")
-        columns_arg = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in reads.items()) + "}"
-        return (
-            f"SELECT {', '.join(selects)} FROM read_json({literal(str(batch.spool))}, "
-            f"format = 'newline_delimited', columns = {columns_arg}, "
-            f"maximum_object_size = {max(batch.max_line + 1024, 16 * 1024 * 1024)}) WITH ORDINALITY"
+            batch, f"MERGE INTO {target} AS t USING {STAGE_TABLE} AS s ON {on} " + " ".join(clauses)
         )
 
     def _run(self, batch: Batch, sql: str) -> None:
@@ -342,79 +319,78 @@ class Warehouse:
         try:
             self.con.execute(sql)
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-            raise self._locate(batch, exc) from None  # other errors (OOM, IO) pass through
+            raise locate(batch, exc) from None  # other errors (OOM, IO) pass through
 
     def _scan_keys(self, batch: Batch) -> tuple[int, bool]:
-        """Narrow pass: reject missing keys; count versions; note keys repeated in the batch."""
-        self._run(
-            batch, f"CREATE OR REPLACE TEMP TABLE __keys AS {self._read_sql(batch, keys_only=True)}"
-        )
-        if not batch.keys:
-            row = self.con.execute("SELECT NULL, count(__version), 0 FROM temp.__keys").fetchone()
-        else:
+        """Key pass: reject non-objects, missing keys and bad versions; count versions;
+        note whether keys repeat in the batch."""
+        self._run(batch, f"CREATE OR REPLACE TEMP TABLE {KEYS_TABLE} AS {keys_sql(batch)}")
+        checks = {
+            "RECORD message has no 'record' object": f"{NOT_OBJECT}",
+            "RECORD message's 'version' must be an integer": (
+                f"{VERSION_TEXT} IS NOT NULL AND ({VERSION} IS NULL "
+                f"OR TRY_CAST({VERSION_TEXT} AS DOUBLE) <> {VERSION}::DOUBLE)"
+            ),
+        }
+        for key in batch.keys:
+            prop = next(c.prop for c in batch.columns if c.name == key)
+            checks[f"record does not match its schema: missing value for key property {prop!r}"] = (
+                missing(key)
+            )
+        firsts = ", ".join(f"min({ORD}) FILTER (WHERE {cond})" for cond in checks.values())
+        repeated = "0"
+        if batch.keys:
             keys = ", ".join(quote(k) for k in batch.keys)
-            missing = " OR ".join(f"{quote(k)} IS NULL" for k in batch.keys)
-            row = self.con.execute(
-                f"SELECT min(__ord) FILTER (WHERE {missing}), count(__version), "
-                f"count(*) - count(DISTINCT ({keys}, 0)) FROM temp.__keys"
-            ).fetchone()
+            repeated = f"count(*) - count(DISTINCT ({keys}, 0))"
+        row = self.con.execute(
+            f"SELECT count({VERSION}), {repeated}, {firsts} FROM {KEYS_TABLE}"
+        ).fetchone()
         assert row is not None
-        if row[0] is not None:
-            record = self._record_at(batch, int(row[0]))
-            absent = next(
-                (
-                    c.prop
-                    for c in batch.columns
-                    if c.name in batch.keys and record.get(c.prop) is None
-                ),
-                batch.keys[0],
-            )
-            raise LoaderError(
-                f"record does not match its schema: missing value for key property {absent!r}",
-                line=batch.input_line(int(row[0]) - 1),
-                stream=batch.stream,
-            )
-        repeated = int(row[2]) > 0
-        if repeated:
+        failed = [(int(ord_), reason) for ord_, reason in zip(row[2:], checks, strict=True) if ord_]
+        if failed:
+            ord_, reason = min(failed)
+            raise LoaderError(reason, line=batch.input_line(ord_ - 1), stream=batch.stream)
+        repeated_keys = int(row[1]) > 0
+        if repeated_keys:
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE __win AS SELECT max(__ord) AS __ord "
-                f"FROM temp.__keys GROUP BY {', '.join(quote(k) for k in batch.keys)}"
+                f"CREATE OR REPLACE TEMP TABLE {LAST_TABLE} AS SELECT max({ORD}) AS {ORD} "
+                f"FROM {KEYS_TABLE} GROUP BY {', '.join(quote(k) for k in batch.keys)}"
             )
-        return int(row[1]), repeated
+        return int(row[0]), repeated_keys
 
-    def _record_at(self, batch: Batch, ord_: int) -> dict[str, Any]:
-        with batch.spool.open("rb") as spool:
-            for index, raw in enumerate(spool, start=1):
-                if index == ord_:
-                    record = orjson.loads(raw).get("record")
-                    return record if isinstance(record, dict) else {}
-        return {}
+    def _add_unknown_properties(self, batch: Batch) -> None:
+        """Give properties the schema does not declare their own columns (nothing is dropped).
 
-    def _locate(self, batch: Batch, exc: duckdb.Error) -> LoaderError:
-        """DuckDB rejected the spool: find the exact bad line with a cheap Python pass."""
-        flagged = _BAD_INTEGER_RE.search(str(exc))
-        if flagged:  # our integer check, raised with DuckDB's error()
-            ord_, index = int(flagged.group(1)), int(flagged.group(2))
-            return LoaderError(
-                "record does not match its schema: "
-                f"property {batch.columns[index].prop!r} must be an integer",
-                line=batch.input_line(ord_ - 1),
-                stream=batch.stream,
-            )
-        found = _first_bad_line(batch)
-        if found is not None:
-            index, reason = found
-            return LoaderError(reason, line=batch.input_line(index), stream=batch.stream)
-        hint = _LINE_RE.search(str(exc))
-        line = None
-        if hint and 0 < int(hint.group(1)) <= batch.rows:
-            line = batch.input_line(int(hint.group(1)) - 1)
-        detail = _SPOOL_RE.sub("", str(exc).splitlines()[0])
-        return LoaderError(
-            f"record does not match its schema: {detail}",
-            line=line,
-            stream=batch.stream,
-        )
+        The key pass hashed each record's key list; only shapes not seen before for this
+        stream are looked at, so a stream whose records match its schema costs one GROUP BY.
+        """
+        if large_lines(batch):
+            shapes: list[tuple[int, int]] = []
+            found = find_unknown_in_python(batch)
+        else:
+            shapes = self.con.execute(
+                f"SELECT {SHAPE}, min({ORD}) FROM {KEYS_TABLE} GROUP BY {SHAPE}"
+            ).fetchall()
+            new = {int(ord_) for shape, ord_ in shapes if shape not in batch.shapes}
+            if not new:
+                return
+            found = find_unknown(self.con, batch, new)
+        if found:
+            stream, table = batch.stream, batch.table
+            wanted = {column.name: column.type for column in found}
+            statements, effective = self._evolve(stream, table, wanted)
+            for statement in statements:
+                self.con.execute(statement)
+            for column in found:
+                log.warning(
+                    "%s: property %r is not in the stream's schema; loading it into column %s %s",
+                    stream,
+                    column.prop,
+                    column.name,
+                    effective[column.name],
+                )
+                batch.columns.append(Column(column.prop, column.name, effective[column.name]))
+        batch.shapes.update(int(shape) for shape, _ in shapes)
 
     # ---- ACTIVATE_VERSION ---------------------------------------------------------------
 
@@ -446,69 +422,3 @@ class Warehouse:
 def _normal_type(kind: str) -> str:
     kind = kind.upper()
     return TIMESTAMPTZ if kind == "TIMESTAMP WITH TIME ZONE" else kind
-
-
-def _json_field(source: str, prop: str, kind: str) -> str:
-    pointer = literal("/" + prop.replace("~", "~0").replace("/", "~1"))
-    if kind == JSON:
-        value = f"json_extract({source}, {pointer})"
-        return f"CASE WHEN json_type({source}, {pointer}) = 'NULL' THEN NULL ELSE {value} END"
-    return f"CAST(json_extract_string({source}, {pointer}) AS {kind})"
-
-
-def _first_bad_line(batch: Batch) -> tuple[int, str] | None:
-    """Index and reason of the first spool line DuckDB could not have loaded, if Python sees it."""
-    with batch.spool.open("rb") as spool:
-        for index, raw in enumerate(spool):
-            try:
-                message = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                return index, f"malformed JSON: {exc.msg} at character {exc.pos}"
-            record = message.get("record") if isinstance(message, dict) else None
-            if not isinstance(record, dict):
-                return index, "RECORD message has no 'record' object"
-            for column in batch.columns:
-                value = record.get(column.prop)
-                if value is not None and not _fits(value, column.type):
-                    expected = (
-                        "must be an integer"
-                        if column.type == BIGINT
-                        else f"cannot be {column.type}"
-                    )
-                    return index, (
-                        f"record does not match its schema: property {column.prop!r} "
-                        f"{expected}: {_short(value)}"
-                    )
-    return None
-
-
-def _fits(value: Any, kind: str) -> bool:
-    if kind in (VARCHAR, JSON):
-        return True
-    if kind == BOOLEAN and isinstance(value, str):
-        return value.strip().lower() in _BOOLEAN_TEXT
-    if kind == BIGINT and not isinstance(value, bool | int):
-        try:  # the same rule as the SQL check: a number with no fractional part
-            number = float(value)
-        except (TypeError, ValueError):
-            return False
-        return number.is_integer() and abs(number) < 2**63
-    if kind in (BIGINT, DOUBLE, BOOLEAN):
-        return isinstance(value, bool | int | float | str)  # DuckDB casts numeric strings
-    if kind in (TIMESTAMPTZ, DATE):
-        if not isinstance(value, str):
-            return False
-        try:
-            (date if kind == DATE and len(value) == 10 else datetime).fromisoformat(value)
-        except ValueError:
-            return False
-        return True
-    return True
-
-
-_BOOLEAN_TEXT = frozenset({"true", "false", "t", "f", "1", "0", "y", "n", "yes", "no"})
-
-
-def _short(value: Any) -> str:
-    text = orjson.dumps(value).decode()
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -131,15 +131,18 @@ def test_names_colliding_after_lowercasing_keep_both_values(tmp_path: Path) -> N
     assert row == {"id": 1, "camelcase": "A", "camelcase__2": "b"}
 
 
-def test_properties_outside_the_schema_are_ignored_and_missing_ones_are_null(
+def test_properties_outside_the_schema_get_columns_and_missing_ones_are_null(
     tmp_path: Path,
 ) -> None:
+    """Unknown properties are loaded, not dropped (tests/loader/test_unknown_fields.py)."""
     props = {"id": {"type": "integer"}, "a": {"type": "string"}, "b": {"type": "string"}}
     result = run_target(
         tmp_path,
         [schema_msg("x", props, ["id"]), record("x", {"id": 1, "a": "A", "zzz": {"nested": 1}})],
     )
-    assert rows(result.database, "x") == [{"id": 1, "a": "A", "b": None}]
+    (row,) = rows(result.database, "x")
+    assert {k: row[k] for k in ("id", "a", "b")} == {"id": 1, "a": "A", "b": None}
+    assert json.loads(row["zzz"]) == {"nested": 1}
 
 
 def test_messages_with_any_key_order_or_spacing_load(tmp_path: Path) -> None:
