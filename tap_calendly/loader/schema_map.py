@@ -48,11 +48,16 @@ def safe_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """One top-level property: its JSON key, its column name and the type its schema asks for."""
+    """One top-level property: its JSON key, its column name and the type its schema asks for.
+
+    ``derived`` columns hold properties the schema does not declare; their type follows the
+    values seen (and widens when later values need it).
+    """
 
     prop: str
     name: str
     type: str
+    derived: bool = False
 
 
 def _types_of(schema: dict[str, Any]) -> tuple[set[str], set[str]]:

@@ -31,31 +31,47 @@ _INTEGERS = frozenset({"BIGINT", "UBIGINT"})
 _NUMBERS = _INTEGERS | {"DOUBLE"}
 
 
-def find_unknown(con: duckdb.DuckDBPyConnection, batch: Batch, ords: set[int]) -> list[Column]:
-    """Columns for the record keys of spool lines ``ords`` that the batch's columns lack."""
+def unknown_properties(con: duckdb.DuckDBPyConnection, batch: Batch, ords: set[int]) -> list[str]:
+    """Record keys of spool lines ``ords`` (one per new key shape) that no column holds."""
     rows = con.execute(
         "SELECT DISTINCT unnest(json_keys(json, " + pointer("record") + ")) AS key "
         f"FROM {objects(batch)} WHERE list_contains(?, ordinality) ORDER BY key",
         [sorted(ords)],
     ).fetchall()
     known = {c.prop for c in batch.columns}
-    unknown = [str(row[0]) for row in rows if row[0] not in known]
-    if not unknown:
-        return []
-    return _columns(batch, _value_types(con, batch, unknown))
+    return [str(row[0]) for row in rows if row[0] not in known]
 
 
-def find_unknown_in_python(batch: Batch) -> list[Column]:
-    """The same, for batches with lines too large for DuckDB to parse twice: decode each line."""
-    known = {c.prop for c in batch.columns}
+def value_types(
+    con: duckdb.DuckDBPyConnection, batch: Batch, props: list[str]
+) -> dict[str, set[str]]:
+    """The JSON types (``json_type`` names, without NULL) each property takes in the batch."""
+    if not props:
+        return {}
+    paths = ", ".join(pointer("record", p) for p in props)
+    lists = ", ".join(f"list(DISTINCT t[{i}])" for i in range(1, len(props) + 1))
+    row = con.execute(
+        f"SELECT {lists} FROM (SELECT json_type(json, [{paths}]) AS t FROM {objects(batch)})"
+    ).fetchone()
+    assert row is not None
+    return {
+        p: {str(t) for t in (types or []) if t not in (None, "NULL")}
+        for p, types in zip(props, row, strict=True)
+    }
+
+
+def value_types_in_python(batch: Batch) -> dict[str, set[str]]:
+    """The same for every undeclared property, for batches with lines too large for DuckDB to
+    parse twice within memory_limit: decode each line (the key pass has validated them)."""
+    declared = {c.prop for c in batch.columns if not c.derived}
     kinds: dict[str, set[str]] = {}
     with batch.spool.open("rb") as spool:
         for raw in spool:
-            record = orjson.loads(raw).get("record")  # the key pass has validated the lines
+            record = orjson.loads(raw).get("record")
             for key, value in record.items():
-                if key not in known:
+                if key not in declared:
                     kinds.setdefault(key, set()).add(_python_type(value))
-    return _columns(batch, {k: kinds[k] - {"NULL"} for k in sorted(kinds)})
+    return {k: kinds[k] - {"NULL"} for k in sorted(kinds)}
 
 
 def _python_type(value: object) -> str:
@@ -73,8 +89,8 @@ def _python_type(value: object) -> str:
     return "ARRAY" if isinstance(value, list) else "OBJECT"
 
 
-def _columns(batch: Batch, kinds: dict[str, set[str]]) -> list[Column]:
-    """A uniquely named, typed column for each new property (in ``kinds`` order)."""
+def new_columns(batch: Batch, kinds: dict[str, set[str]]) -> list[Column]:
+    """A uniquely named column for each property in ``kinds`` (in its order)."""
     taken = {c.name for c in batch.columns} | (set(METADATA_COLUMNS) - {DELETED_AT})
     found = []
     for prop, types in kinds.items():
@@ -83,28 +99,14 @@ def _columns(batch: Batch, kinds: dict[str, set[str]]) -> list[Column]:
         while name in taken:
             name, suffix = f"{base}__{suffix}", suffix + 1
         taken.add(name)
-        kind = TIMESTAMPTZ if prop == DELETED_AT else _column_type(types)
-        found.append(Column(prop, name, kind))
+        found.append(Column(prop, name, column_type(prop, types), derived=True))
     return found
 
 
-def _value_types(
-    con: duckdb.DuckDBPyConnection, batch: Batch, props: list[str]
-) -> dict[str, set[str]]:
-    """The JSON types each property takes across the whole batch."""
-    paths = ", ".join(pointer("record", p) for p in props)
-    lists = ", ".join(f"list(DISTINCT t[{i}])" for i in range(1, len(props) + 1))
-    row = con.execute(
-        f"SELECT {lists} FROM (SELECT json_type(json, [{paths}]) AS t FROM {objects(batch)})"
-    ).fetchone()
-    assert row is not None
-    return {
-        p: {str(t) for t in (types or []) if t not in (None, "NULL")}
-        for p, types in zip(props, row, strict=True)
-    }
-
-
-def _column_type(kinds: set[str]) -> str:
+def column_type(prop: str, kinds: set[str]) -> str:
+    """The narrowest column type holding every JSON type seen (JSON when they differ)."""
+    if prop == DELETED_AT:
+        return TIMESTAMPTZ  # the Singer deletion marker: an instant
     if not kinds:
         return JSON  # only nulls so far: JSON holds whatever comes later
     if kinds == {"VARCHAR"}:

@@ -51,7 +51,13 @@ from tap_calendly.loader.spool_sql import (
     missing,
     read_sql,
 )
-from tap_calendly.loader.unknown_fields import find_unknown, find_unknown_in_python
+from tap_calendly.loader.unknown_fields import (
+    column_type,
+    new_columns,
+    unknown_properties,
+    value_types,
+    value_types_in_python,
+)
 
 log = logging.getLogger("target_calendly_duckdb")
 
@@ -363,33 +369,47 @@ class Warehouse:
 
         The key pass hashed each record's key list; only shapes not seen before for this
         stream are looked at, so a stream whose records match its schema costs one GROUP BY.
+        Columns added this way follow their values: a later batch may widen them.
         """
+        derived = [c for c in batch.columns if c.derived]
+        shapes: list[tuple[int, int]] = []
         if large_lines(batch):
-            shapes: list[tuple[int, int]] = []
-            found = find_unknown_in_python(batch)
+            kinds = value_types_in_python(batch)
         else:
             shapes = self.con.execute(
                 f"SELECT {SHAPE}, min({ORD}) FROM {KEYS_TABLE} GROUP BY {SHAPE}"
             ).fetchall()
             new = {int(ord_) for shape, ord_ in shapes if shape not in batch.shapes}
-            if not new:
-                return
-            found = find_unknown(self.con, batch, new)
-        if found:
-            stream, table = batch.stream, batch.table
-            wanted = {column.name: column.type for column in found}
-            statements, effective = self._evolve(stream, table, wanted)
+            unknown = unknown_properties(self.con, batch, new) if new else []
+            kinds = value_types(self.con, batch, [c.prop for c in derived] + unknown)
+        known = {c.prop for c in batch.columns}
+        added = new_columns(batch, {p: k for p, k in kinds.items() if p not in known})
+        wanted = {c.name: c.type for c in added}
+        for column in derived:
+            seen = kinds.get(column.prop)
+            if seen:
+                wider = supertype(column.type, column_type(column.prop, seen))
+                if wider != column.type:
+                    wanted[column.name] = wider
+        if wanted:
+            statements, effective = self._evolve(batch.stream, batch.table, wanted)
             for statement in statements:
                 self.con.execute(statement)
-            for column in found:
+            batch.columns[:] = [
+                Column(c.prop, c.name, effective.get(c.name, c.type), c.derived)
+                for c in batch.columns
+            ]
+            for column in added:
+                batch.columns.append(
+                    Column(column.prop, column.name, effective[column.name], derived=True)
+                )
                 log.warning(
                     "%s: property %r is not in the stream's schema; loading it into column %s %s",
-                    stream,
+                    batch.stream,
                     column.prop,
                     column.name,
                     effective[column.name],
                 )
-                batch.columns.append(Column(column.prop, column.name, effective[column.name]))
         batch.shapes.update(int(shape) for shape, _ in shapes)
 
     # ---- ACTIVATE_VERSION ---------------------------------------------------------------
