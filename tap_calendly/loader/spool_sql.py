@@ -29,7 +29,9 @@ LAST_TABLE = 'temp.main."#last"'  # the last occurrence of each key in the batch
 STAGE_TABLE = 'temp.main."#stage"'
 TEMP_TABLES = (KEYS_TABLE, LAST_TABLE, STAGE_TABLE)
 
-_MIN_OBJECT_SIZE = 16 * 1024 * 1024
+# DuckDB sizes its read buffers from maximum_object_size: a 16 MB default made each read of
+# a small spool cost 4 ms (thousands of small streams), so it is sized from the batch.
+_MIN_OBJECT_SIZE = 64 * 1024
 LARGE_LINE = 8 * 1024 * 1024
 
 
@@ -40,11 +42,15 @@ def pointer(*parts: str) -> str:
 
 def objects(batch: Batch) -> str:
     """Each spooled line as one JSON value, numbered from 1 by ``ordinality``."""
-    size = max(batch.max_line + 1024, _MIN_OBJECT_SIZE)
     return (
         f"read_json_objects({literal(str(batch.spool))}, format = 'newline_delimited', "
-        f"maximum_object_size = {size}) WITH ORDINALITY"
+        f"maximum_object_size = {object_size(batch)}) WITH ORDINALITY"
     )
+
+
+def object_size(batch: Batch) -> int:
+    """maximum_object_size for reading the spool: above its longest line (max_line bounds it)."""
+    return max(batch.max_line + 1024, _MIN_OBJECT_SIZE)
 
 
 def deleted_type(batch: Batch) -> str:
@@ -113,11 +119,10 @@ def _keys_sql_typed(batch: Batch) -> str:
         selects.append(f"{value} AS {quote(column.name)}")
         selects.append(f"record.{quote(column.prop)} IS NULL AS {missing(column.name)}")
     columns = "{'version': 'VARCHAR', 'record': " + literal(f"STRUCT({', '.join(struct)})") + "}"
-    size = max(batch.max_line + 1024, _MIN_OBJECT_SIZE)
     return (
         f"SELECT {', '.join(selects)} FROM read_json({literal(str(batch.spool))}, "
         f"format = 'newline_delimited', columns = {columns}, "
-        f"maximum_object_size = {size}) WITH ORDINALITY"
+        f"maximum_object_size = {object_size(batch)}) WITH ORDINALITY"
     )
 
 
@@ -154,11 +159,10 @@ def read_sql(batch: Batch, *, with_extracted: bool) -> str:
         selects.extend(f"record.{quote(prop)} AS {quote(name)}" for prop, name, _ in fields)
         selects.append(f"record.{quote(DELETED_AT)} AS {DELETED}")
     columns = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in reads.items()) + "}"
-    size = max(batch.max_line + 1024, _MIN_OBJECT_SIZE)
     return (
         f"SELECT {', '.join(selects)} FROM read_json({literal(str(batch.spool))}, "
         f"format = 'newline_delimited', columns = {columns}, "
-        f"maximum_object_size = {size}) WITH ORDINALITY"
+        f"maximum_object_size = {object_size(batch)}) WITH ORDINALITY"
     )
 
 

@@ -320,6 +320,8 @@ class Loader:
     def flush(self) -> None:
         """Commit every pending record (one transaction), then release the newest STATE."""
         pending = [info for info in self.streams.values() if info.batch.rows]
+        if not pending and self.warehouse.has_pending_ddl:
+            self.warehouse.load([])  # tables of streams that have no records yet
         if pending:
             started = time.monotonic()
             for info in pending:

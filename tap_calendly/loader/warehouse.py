@@ -62,6 +62,8 @@ from tap_calendly.loader.unknown_fields import (
 log = logging.getLogger("target_calendly_duckdb")
 
 _LOCK_RE = re.compile(r"PID (\d+)")
+SMALL_BATCH = 5_000  # rows: below this, unknown properties are looked for in Python
+STREAMS_PER_TRANSACTION = 100
 
 
 def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -116,6 +118,8 @@ class Warehouse:
         self.options = options
         self._sequence = int(datetime.now(UTC).timestamp() * 1_000_000)
         self._overwritten: set[str] = set()
+        self._columns: dict[str, dict[str, str]] = {}  # table -> column -> type, as planned
+        self._pending_ddl: list[tuple[str, str, int]] = []  # statement, stream, SCHEMA line
         # Three-part names: the file calendly.duckdb is also a catalog named "calendly".
         row = con.execute("SELECT current_database()").fetchone()
         self.catalog = str(row[0]) if row else "memory"
@@ -128,35 +132,52 @@ class Warehouse:
         return f"{quote(self.catalog)}.{quote(self.schema)}.{quote(table)}"
 
     def table_columns(self, table: str) -> dict[str, str]:
-        rows = self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position",
-            [self.catalog, self.schema, table],
-        ).fetchall()
-        return {str(name): _normal_type(str(kind)) for name, kind in rows}
-
-    # ---- tables -------------------------------------------------------------------------
+        """Columns of ``table`` (name -> type), as planned: DDL waiting for the next commit
+        counts. Cached: this process is the database's only writer while it runs."""
+        columns = self._columns.get(table)
+        if columns is None:
+            try:
+                rows = self.con.execute(
+                    f"SELECT name, type FROM pragma_table_info({literal(self.qualified(table))})"
+                ).fetchall()
+            except duckdb.CatalogException:
+                rows = []
+            columns = self._columns[table] = {str(n): _normal_type(str(t)) for n, t in rows}
+        return dict(columns)
 
     def prepare_table(
         self, stream: str, table: str, columns: list[Column], *, line: int
     ) -> list[Column]:
-        """Create or evolve ``table`` for ``columns``; return the columns with their table types."""
+        """Plan creating or evolving ``table`` for ``columns``; return them with their table types.
+
+        The DDL runs at the start of the next commit, in its transaction: one commit for any
+        number of new streams instead of one each.
+        """
         wanted: dict[str, str] = {c.name: c.type for c in columns}
         if self.options.add_record_metadata:
             wanted.update(METADATA_COLUMNS)
         statements, effective = self._evolve(stream, table, wanted)
-        try:
-            self.con.execute("BEGIN")
-            for statement in statements:
+        self._pending_ddl.extend((statement, stream, line) for statement in statements)
+        return [Column(c.prop, c.name, effective[c.name], c.derived) for c in columns]
+
+    @property
+    def has_pending_ddl(self) -> bool:
+        return bool(self._pending_ddl)
+
+    def _run_ddl(self, ddl: list[tuple[str, str, int]]) -> None:
+        for statement, stream, line in ddl:
+            try:
                 self.con.execute(statement)
-            self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
-            raise LoaderError(
-                f"cannot create or change table {table}: {exc}", line=line, stream=stream
-            ) from None
-        return [Column(c.prop, c.name, effective[c.name]) for c in columns]
+            except duckdb.Error as exc:
+                raise LoaderError(
+                    f"cannot create or change the table of stream {stream!r}: {exc}",
+                    line=line,
+                    stream=stream,
+                ) from None
+
+    def _add_column(self, table: str, name: str, kind: str) -> None:
+        self.con.execute(f"ALTER TABLE {self.qualified(table)} ADD COLUMN {quote(name)} {kind}")
+        self._columns.setdefault(table, {})[name] = kind
 
     def _evolve(
         self, stream: str, table: str, wanted: dict[str, str]
@@ -171,6 +192,7 @@ class Warehouse:
         target = self.qualified(table)
         if not existing:
             body = ", ".join(f"{quote(name)} {kind}" for name, kind in wanted.items())
+            self._columns[table] = dict(wanted)
             return [f"CREATE TABLE {target} ({body})"], dict(wanted)
         statements: list[str] = []
         effective: dict[str, str] = {}
@@ -203,20 +225,48 @@ class Warehouse:
                     wider,
                 )
             effective[name] = wider
+        self._columns[table] = {**existing, **effective}
         return statements, effective
 
     # ---- loading ------------------------------------------------------------------------
 
     def load(self, batches: list[Batch]) -> None:
-        """Load every batch in one transaction: all of them commit, or none."""
+        """Load the batches (and run planned DDL) in one transaction: all commit, or none.
+
+        DuckDB slows every statement of a transaction by the number of tables it has
+        touched, so past ``STREAMS_PER_TRANSACTION`` streams the work is split into several
+        transactions, still all committed before the STATE that covers them is released.
+        """
         now = datetime.now(UTC)
+        streams = list(
+            dict.fromkeys([s for _, s, _ in self._pending_ddl] + [b.stream for b in batches])
+        )
+        by_stream = {b.stream: b for b in batches}
+        ddl, self._pending_ddl = self._pending_ddl, []
+        for start in range(0, len(streams), STREAMS_PER_TRANSACTION):
+            chunk = set(streams[start : start + STREAMS_PER_TRANSACTION])
+            self._load_chunk(
+                [entry for entry in ddl if entry[1] in chunk],
+                [
+                    by_stream[s]
+                    for s in streams[start : start + STREAMS_PER_TRANSACTION]
+                    if s in by_stream
+                ],
+                now,
+            )
+
+    def _load_chunk(
+        self, ddl: list[tuple[str, str, int]], batches: list[Batch], now: datetime
+    ) -> None:
         try:
             self.con.execute("BEGIN")
+            self._run_ddl(ddl)
             for batch in batches:
                 if batch.rows:
                     self._load_one(batch, now)
             self.con.execute("COMMIT")
         except BaseException:
+            self._columns.clear()  # the plan included what was rolled back
             with contextlib.suppress(duckdb.Error):
                 self.con.execute("ROLLBACK")
             raise
@@ -234,13 +284,11 @@ class Warehouse:
         table, so memory does not grow with the batch and DuckDB can write whole row groups
         to the file instead of the WAL.
         """
-        version_count, repeated_keys = self._scan_keys(batch)
-        self._add_unknown_properties(batch)
+        version_count, repeated_keys, shapes = self._scan_keys(batch)
+        self._add_unknown_properties(batch, shapes)
         table_cols = self.table_columns(batch.table)
         if version_count and TABLE_VERSION not in table_cols:
-            self.con.execute(
-                f"ALTER TABLE {self.qualified(batch.table)} ADD COLUMN {TABLE_VERSION} BIGINT"
-            )
+            self._add_column(batch.table, TABLE_VERSION, BIGINT)
             table_cols[TABLE_VERSION] = BIGINT
 
         values: dict[str, str] = {}  # target column -> expression over the read alias s
@@ -327,7 +375,7 @@ class Warehouse:
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise locate(batch, exc) from None  # other errors (OOM, IO) pass through
 
-    def _scan_keys(self, batch: Batch) -> tuple[int, bool]:
+    def _scan_keys(self, batch: Batch) -> tuple[int, bool, list[int]]:
         """Key pass: reject non-objects, missing keys and bad versions; count versions;
         note whether keys repeat in the batch."""
         self._run(batch, f"CREATE OR REPLACE TEMP TABLE {KEYS_TABLE} AS {keys_sql(batch)}")
@@ -349,10 +397,11 @@ class Warehouse:
             keys = ", ".join(quote(k) for k in batch.keys)
             repeated = f"count(*) - count(DISTINCT ({keys}, 0))"
         row = self.con.execute(
-            f"SELECT count({VERSION}), {repeated}, {firsts} FROM {KEYS_TABLE}"
+            f"SELECT count({VERSION}), {repeated}, list(DISTINCT {SHAPE}), {firsts} "
+            f"FROM {KEYS_TABLE}"
         ).fetchone()
         assert row is not None
-        failed = [(int(ord_), reason) for ord_, reason in zip(row[2:], checks, strict=True) if ord_]
+        failed = [(int(ord_), reason) for ord_, reason in zip(row[3:], checks, strict=True) if ord_]
         if failed:
             ord_, reason = min(failed)
             raise LoaderError(reason, line=batch.input_line(ord_ - 1), stream=batch.stream)
@@ -362,25 +411,31 @@ class Warehouse:
                 f"CREATE OR REPLACE TEMP TABLE {LAST_TABLE} AS SELECT max({ORD}) AS {ORD} "
                 f"FROM {KEYS_TABLE} GROUP BY {', '.join(quote(k) for k in batch.keys)}"
             )
-        return int(row[0]), repeated_keys
+        return int(row[0]), repeated_keys, [int(shape) for shape in row[2]]
 
-    def _add_unknown_properties(self, batch: Batch) -> None:
+    def _add_unknown_properties(self, batch: Batch, shapes: list[int]) -> None:
         """Give properties the schema does not declare their own columns (nothing is dropped).
 
-        The key pass hashed each record's key list; only shapes not seen before for this
-        stream are looked at, so a stream whose records match its schema costs one GROUP BY.
-        Columns added this way follow their values: a later batch may widen them.
+        The key pass hashed each record's key list: when every shape was seen before for
+        this stream, nothing more is read. Small batches (and batches with huge lines) are
+        checked by decoding them in Python, cheaper there than more statements. Columns
+        added this way follow their values: a later batch may widen them.
         """
         derived = [c for c in batch.columns if c.derived]
-        shapes: list[tuple[int, int]] = []
-        if large_lines(batch):
+        large = large_lines(batch)  # its key pass computes no shapes
+        if not derived and not large and all(shape in batch.shapes for shape in shapes):
+            return
+        if large or batch.rows <= SMALL_BATCH:
             kinds = value_types_in_python(batch)
         else:
-            shapes = self.con.execute(
-                f"SELECT {SHAPE}, min({ORD}) FROM {KEYS_TABLE} GROUP BY {SHAPE}"
-            ).fetchall()
-            new = {int(ord_) for shape, ord_ in shapes if shape not in batch.shapes}
-            unknown = unknown_properties(self.con, batch, new) if new else []
+            new = [
+                int(ord_)
+                for shape, ord_ in self.con.execute(
+                    f"SELECT {SHAPE}, min({ORD}) FROM {KEYS_TABLE} GROUP BY {SHAPE}"
+                ).fetchall()
+                if shape not in batch.shapes
+            ]
+            unknown = unknown_properties(self.con, batch, set(new)) if new else []
             kinds = value_types(self.con, batch, [c.prop for c in derived] + unknown)
         known = {c.prop for c in batch.columns}
         added = new_columns(batch, {p: k for p, k in kinds.items() if p not in known})
@@ -410,7 +465,7 @@ class Warehouse:
                     column.name,
                     effective[column.name],
                 )
-        batch.shapes.update(int(shape) for shape, _ in shapes)
+        batch.shapes.update(shapes)
 
     # ---- ACTIVATE_VERSION ---------------------------------------------------------------
 
@@ -422,18 +477,19 @@ class Warehouse:
         self.con.execute("BEGIN")
         try:
             if TABLE_VERSION not in cols:
-                self.con.execute(f"ALTER TABLE {target} ADD COLUMN {TABLE_VERSION} BIGINT")
+                self._add_column(table, TABLE_VERSION, BIGINT)
             if self.options.hard_delete:
                 row = self.con.execute(f"DELETE FROM {target} WHERE {stale}").fetchone()
             else:
                 if DELETED_AT not in cols:
-                    self.con.execute(f"ALTER TABLE {target} ADD COLUMN {DELETED_AT} TIMESTAMPTZ")
+                    self._add_column(table, DELETED_AT, TIMESTAMPTZ)
                 row = self.con.execute(
                     f"UPDATE {target} SET {DELETED_AT} = now() "
                     f"WHERE {stale} AND {DELETED_AT} IS NULL"
                 ).fetchone()
             self.con.execute("COMMIT")
         except BaseException:
+            self._columns.clear()
             self.con.execute("ROLLBACK")
             raise
         return int(row[0]) if row else 0
