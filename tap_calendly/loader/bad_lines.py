@@ -27,8 +27,11 @@ from tap_calendly.loader.schema_map import (
     VARCHAR,
 )
 
+# Markers our SQL raises with error(), followed by the spool line (and the column index)
 BAD_INTEGER = "target-calendly-duckdb:not-an-integer:"
+BAD_EXTRACTED = "target-calendly-duckdb:bad-time-extracted:"
 _BAD_INTEGER_RE = re.compile(re.escape(BAD_INTEGER) + r"(\d+):(\d+)")
+_BAD_EXTRACTED_RE = re.compile(re.escape(BAD_EXTRACTED) + r"(\d+)")
 _LINE_RE = re.compile(r"\bline (\d+)")
 _SPOOL_RE = re.compile(r' in file "[^"]*",')
 _BOOLEAN_TEXT = frozenset({"true", "false", "t", "f", "1", "0", "y", "n", "yes", "no"})
@@ -43,6 +46,13 @@ def locate(batch: Batch, exc: duckdb.Error) -> LoaderError:
             "record does not match its schema: "
             f"property {batch.columns[index].prop!r} must be an integer",
             line=batch.input_line(ord_ - 1),
+            stream=batch.stream,
+        )
+    flagged = _BAD_EXTRACTED_RE.search(str(exc))
+    if flagged:
+        return LoaderError(
+            "RECORD message's 'time_extracted' must be a date-time",
+            line=batch.input_line(int(flagged.group(1)) - 1),
             stream=batch.stream,
         )
     found = first_bad_line(batch)

@@ -117,13 +117,19 @@ def columns_for(stream: str, schema: Any, *, line: int) -> list[Column]:
         raise LoaderError(
             "SCHEMA has no top-level 'properties'; cannot create a table", line=line, stream=stream
         )
-    taken: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for prop in sorted(properties):
-        taken.setdefault(safe_name(prop), []).append(prop)
+        groups.setdefault(safe_name(prop), []).append(prop)
+    taken = set(groups)  # every natural name is reserved before suffixes are handed out
     names: dict[str, str] = {}
-    for base, props in taken.items():
-        for index, prop in enumerate(props):
-            names[prop] = base if index == 0 else f"{base}__{index + 1}"
+    for base, props in groups.items():
+        names[props[0]] = base
+        suffix = 2
+        for prop in props[1:]:
+            while f"{base}__{suffix}" in taken:
+                suffix += 1
+            names[prop] = f"{base}__{suffix}"
+            taken.add(names[prop])
     return [Column(prop, names[prop], column_type(properties[prop])) for prop in properties]
 
 

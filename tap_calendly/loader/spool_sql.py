@@ -12,6 +12,7 @@ from tap_calendly.loader.schema_map import (
     DELETED_AT,
     JSON,
     TIMESTAMPTZ,
+    VARCHAR,
     literal,
     quote,
     read_type,
@@ -48,6 +49,22 @@ def objects(batch: Batch) -> str:
     )
 
 
+def lines(batch: Batch) -> str:
+    """Each spooled line as text (column ``json``), numbered from 1 by ``ordinality``.
+
+    Cheaper than ``objects``: the CSV reader splits lines without parsing them, and the key
+    pass parses them once anyway. The spool holds no carriage return (see target.py), the
+    one byte where the CSV reader would split a line differently from the JSON reader.
+    """
+    size = object_size(batch)
+    return (
+        f"read_csv({literal(str(batch.spool))}, columns = {{'json': 'VARCHAR'}}, "
+        "delim = chr(0), quote = '', escape = '', header = false, auto_detect = false, "
+        f"new_line = '\\n', max_line_size = {size}, buffer_size = {2 * size + (1 << 20)}) "
+        "WITH ORDINALITY"
+    )
+
+
 def object_size(batch: Batch) -> int:
     """maximum_object_size for reading the spool: above its longest line (max_line bounds it)."""
     return max(batch.max_line + 1024, _MIN_OBJECT_SIZE)
@@ -81,8 +98,9 @@ def keys_sql(batch: Batch) -> str:
         f"v[1] AS {VERSION_TEXT}",
         f"TRY_CAST(v[2] AS {deleted_type(batch)}) AS {DELETED}",
         f"hash(k) AS {SHAPE}",
-        f"len(k) = 0 AND coalesce(json_type(json, {pointer('record')}), '') <> 'OBJECT' "
-        f"AS {NOT_OBJECT}",
+        # CASE, not AND: json_type parses the line again, only worth it for empty key lists
+        f"CASE WHEN coalesce(len(k), 0) = 0 THEN coalesce(json_type(json, "
+        f"{pointer('record')}), '') <> 'OBJECT' ELSE false END AS {NOT_OBJECT}",
     ]
     for index, column in enumerate(key_columns, start=3):
         if column.type == JSON:
@@ -95,7 +113,7 @@ def keys_sql(batch: Batch) -> str:
     return (
         f"SELECT {', '.join(selects)} FROM (SELECT ordinality, json, "
         f"json_extract_string(json, [{', '.join(paths)}]) AS v, "
-        f"json_keys(json, {pointer('record')}) AS k FROM {objects(batch)})"
+        f"json_keys(json, {pointer('record')}) AS k FROM {lines(batch)})"
     )
 
 
@@ -140,7 +158,7 @@ def read_sql(batch: Batch, *, with_extracted: bool) -> str:
     selects = [f"ordinality AS {ORD}", f"version AS {VERSION}"]
     reads: dict[str, str] = {"version": BIGINT}
     if with_extracted:
-        reads["time_extracted"] = TIMESTAMPTZ
+        reads["time_extracted"] = VARCHAR  # checked where it is inserted (a clear error)
         selects.append(f"time_extracted AS {EXTRACTED}")
     fields = [(c.prop, c.name, read_type(c.type)) for c in batch.columns]
     deleted_kind = deleted_type(batch)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tap_calendly.loader.bad_lines import BAD_INTEGER, locate
+from tap_calendly.loader.bad_lines import BAD_EXTRACTED, BAD_INTEGER, locate
 from tap_calendly.loader.batch import Batch
 from tap_calendly.loader.errors import LoaderError
 from tap_calendly.loader.schema_map import (
@@ -312,7 +312,10 @@ class Warehouse:
             )
         if self.options.add_record_metadata:
             stamp = literal(now.isoformat()) + "::TIMESTAMPTZ"
-            values["_sdc_extracted_at"] = f"s.{EXTRACTED}"
+            values["_sdc_extracted_at"] = (
+                f"CASE WHEN s.{EXTRACTED} IS NULL THEN NULL ELSE coalesce(TRY_CAST(s.{EXTRACTED} "
+                f"AS TIMESTAMPTZ), error('{BAD_EXTRACTED}' || s.{ORD})) END"
+            )
             values["_sdc_received_at"] = stamp
             values["_sdc_batched_at"] = stamp
             values["_sdc_sequence"] = f"{self._sequence} + s.{ORD}"
@@ -401,9 +404,13 @@ class Warehouse:
             f"FROM {KEYS_TABLE}"
         ).fetchone()
         assert row is not None
-        failed = [(int(ord_), reason) for ord_, reason in zip(row[3:], checks, strict=True) if ord_]
-        if failed:
-            ord_, reason = min(failed)
+        failed = [
+            (int(ord_), priority, reason)
+            for priority, (ord_, reason) in enumerate(zip(row[3:], checks, strict=True))
+            if ord_
+        ]
+        if failed:  # the first bad line; on it, the first check in the order above
+            ord_, _, reason = min(failed)
             raise LoaderError(reason, line=batch.input_line(ord_ - 1), stream=batch.stream)
         repeated_keys = int(row[1]) > 0
         if repeated_keys:
