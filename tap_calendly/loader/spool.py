@@ -16,6 +16,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import BinaryIO
 
+from tap_calendly.loader.errors import LoaderError
+
 _BUFFER = 1 << 20
 
 
@@ -48,13 +50,22 @@ class Spools:
         return Spool(self.directory / f"{index}.jsonl")
 
     def write(self, spool: Spool, data: bytes | bytearray | memoryview) -> None:
-        handle = spool.file
-        if handle is None:
-            handle = self._reopen(spool)
-        else:
-            self._open.move_to_end(id(spool))
-        handle.write(data)
+        try:
+            handle = spool.file
+            if handle is None:
+                handle = self._reopen(spool)
+            else:
+                self._open.move_to_end(id(spool))
+            handle.write(data)
+        except OSError as exc:
+            raise self._error(exc) from None
         spool.size += len(data)
+
+    def _error(self, exc: OSError) -> LoaderError:
+        return LoaderError(
+            f"cannot write spool files in {self.directory.parent}: {exc.strerror}; free space "
+            "there or set temp_dir to another directory (nothing of this batch was committed)"
+        )
 
     def _reopen(self, spool: Spool) -> BinaryIO:
         while len(self._open) >= self.max_open:
@@ -75,8 +86,11 @@ class Spools:
     def finish(self, spool: Spool) -> None:
         """Make the spool hold exactly this batch's lines, ready for DuckDB to read."""
         self._open.pop(id(spool), None)
-        self._close(spool)
-        os.truncate(spool.path, spool.size)
+        try:
+            self._close(spool)
+            os.truncate(spool.path, spool.size)
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def reset(self, spool: Spool) -> None:
         """The batch is committed: the next one overwrites the file from its start."""

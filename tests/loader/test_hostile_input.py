@@ -357,3 +357,37 @@ def test_unwritable_temp_dir_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert f"cannot create spool files in temp_dir {temp_dir}: " in result.error
     assert result.error.endswith("; set temp_dir to an existing writable directory")
+
+
+def test_full_disk_while_spooling_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spool write failing (ENOSPC) ends the run cleanly; committed batches stay."""
+    import errno
+
+    from tap_calendly.loader import spool
+
+    real_fdopen = os.fdopen
+    calls = {"n": 0}
+
+    class FullDisk:
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def write(self, data: Any) -> int:
+            calls["n"] += 1
+            if calls["n"] > 1:  # the first record's batch commits; the disk is full after it
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return int(self.handle.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+    monkeypatch.setattr(spool.os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    result = _run_with_bad_line(tmp_path, "full", fast({"record": {"id": 3}}))
+    assert result.code == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot write spool files in " in result.error
+    assert ": No space left on device; free space there or set temp_dir" in result.error
+    assert result.states == [{"n": 1}]
+    assert [r["v"] for r in rows(result.database, "s")] == ["kept"]
