@@ -146,9 +146,12 @@ class Loader:
             if info is not None:
                 match = info.run_end.search(buffer, pos, end)
                 stop = match.end() if match else end
-                # DuckDB's line reader also ends lines at a carriage return: runs with one
-                # take the general path, which rewrites such lines without it.
-                if buffer.find(b"\r", pos, stop) == -1:
+                # DuckDB's line reader also ends lines at a carriage return: a line with one
+                # takes the general path, which rewrites it without; the lines before go on.
+                carriage = buffer.find(b"\r", pos, stop)
+                if carriage != -1:
+                    stop = buffer.rfind(b"\n", pos, carriage) + 1
+                if stop > pos:
                     with memoryview(buffer) as view:
                         pos = self._spool_run(info, view, buffer, pos, stop)
                     continue

@@ -391,3 +391,23 @@ def test_full_disk_while_spooling_is_one_clear_line(
     assert ": No space left on device; free space there or set temp_dir" in result.error
     assert result.states == [{"n": 1}]
     assert [r["v"] for r in rows(result.database, "s")] == ["kept"]
+
+
+def test_carriage_returns_in_lines_load_like_any_whitespace(tmp_path: Path) -> None:
+    """CRLF line ends, and a bare CR between JSON tokens, are whitespace to JSON."""
+    lines = [json.dumps(schema_msg("s", PROPS, ["id"]))]
+    lines += [fast({"record": {"id": i, "v": f"crlf {i}"}}) for i in range(500)]
+    lines.append('{"type":"RECORD","stream":"s","record":{"id":500,\r"v":"bare cr"}}')
+    lines += [fast({"record": {"id": i, "v": "plain"}}) for i in range(501, 510)]
+    source = tmp_path / "crlf.singer"
+    source.write_bytes(
+        "\r\n".join(lines[:501]).encode() + b"\r\n" + "\n".join(lines[501:]).encode()
+    )
+    result = run_target(tmp_path, source)
+    assert result.code == 0, result.stderr
+    got = {r["id"]: r["v"] for r in rows(result.database, "s")}
+    assert len(got) == 510
+    assert got[0] == "crlf 0"
+    assert got[499] == "crlf 499"
+    assert got[500] == "bare cr"
+    assert got[509] == "plain"
