@@ -1,10 +1,10 @@
 """Derive Meltano setting definitions from a plugin's ``--about --format json`` output.
 
 meltano.yml must describe every setting a plugin accepts (kind, ``sensitive``, default,
-description) so Meltano needs no Hub entry. This module is the one mapping from the
-plugin's JSON schema to Meltano's vocabulary: the settings test compares meltano.yml with
-it, and ``python -m tap_calendly.demo.meltano_settings tap-calendly`` prints a YAML
-block to paste when a plugin gains a setting.
+description, aliases) so Meltano needs no Hub entry. This module is the one mapping from
+the plugin's JSON schema to Meltano's vocabulary: the settings test compares meltano.yml
+with it, and ``python -m tests.support.meltano_settings .venv/bin/tap-calendly`` prints a
+YAML block to paste when a plugin gains a setting (``--update tap-calendly`` rewrites it).
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 _KINDS = {
     "string": "string",
@@ -22,6 +25,22 @@ _KINDS = {
     "boolean": "boolean",
     "object": "object",
     "array": "array",
+}
+
+
+#: Setting names Meltano Hub's tap-calendly and target-duckdb definitions use for our
+#: settings, declared as Meltano ``aliases`` even where a plugin's ``--about`` does not list
+#: them (yet): Meltano maps an alias to our name before the plugin sees the config.
+HUB_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "tap-calendly": {
+        "personal_access_token": ("auth_token", "api_key"),
+        "organization": ("organization_url",),
+    },
+    "target-calendly-duckdb": {
+        "database": ("filepath", "path"),
+        "schema": ("default_target_schema",),
+        "add_record_metadata": ("add_metadata_columns",),
+    },
 }
 
 
@@ -67,7 +86,9 @@ def is_sensitive(prop: dict[str, Any]) -> bool:
     return bool(prop.get("secret") or prop.get("writeOnly"))
 
 
-def settings_from_about(about: dict[str, Any]) -> list[dict[str, Any]]:
+def settings_from_about(
+    about: dict[str, Any], extra_aliases: Mapping[str, Sequence[str]] | None = None
+) -> list[dict[str, Any]]:
     """Meltano ``settings`` entries, in the plugin's own order."""
     schema = about.get("settings") or {}
     entries: list[dict[str, Any]] = []
@@ -77,6 +98,9 @@ def settings_from_about(about: dict[str, Any]) -> list[dict[str, Any]]:
             entry["label"] = prop["title"]
         if "default" in prop and prop["default"] is not None:
             entry["value"] = prop["default"]
+        aliases = [*prop.get("aliases", []), *(extra_aliases or {}).get(name, ())]
+        if aliases:
+            entry["aliases"] = list(dict.fromkeys(aliases))
         if entry["kind"] == "options":
             entry["options"] = [
                 {"label": str(v), "value": v} for v in prop["enum"] if v is not None
@@ -111,14 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 3) or (len(args) == 3 and args[1] != "--update"):
         print(
-            "usage: python -m tap_calendly.demo.meltano_settings EXECUTABLE "
+            "usage: python -m tests.support.meltano_settings EXECUTABLE "
             "[--update PLUGIN_NAME]  (--update rewrites ./meltano.yml)",
             file=sys.stderr,
         )
         return 2
-    import yaml  # a dev-only dependency (pyyaml), needed only here
-
-    settings = settings_from_about(read_about(args[0]))
+    plugin = args[2] if len(args) == 3 else Path(args[0]).name
+    settings = settings_from_about(read_about(args[0]), HUB_ALIASES.get(plugin))
     rendered = yaml.safe_dump({"settings": settings}, sort_keys=False, width=100)
     if len(args) == 1:
         print(rendered, end="")
