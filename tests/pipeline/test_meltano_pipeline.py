@@ -215,6 +215,10 @@ def test_full_incremental_and_scheduled_syncs(project: Project) -> None:
     assert 0 < calls < project.requests[0]["GET /scheduled_events/{uuid}/invitees"]
     assert project.state_id in project.meltano("state", "list").stdout.split()
 
+    # The documented warehouse check: dbt reaches the warehouse the loader wrote.
+    debug = project.meltano("invoke", f"dbt-{project.warehouse.engine}:debug")
+    assert "All checks passed!" in debug.stdout + debug.stderr
+
     window = synced_window(project.sandbox.ground_truth(), project.since)
     rows = project.warehouse.rows(
         "SELECT week, event_type_uri, meetings, canceled_meetings FROM analytics.bookings_weekly"

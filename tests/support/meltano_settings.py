@@ -18,6 +18,9 @@ from typing import Any
 
 import yaml
 
+from tap_calendly.api.settings import SETTINGS as TAP_SETTINGS
+from tap_calendly.loader.settings import SETTINGS as LOADER_SETTINGS
+
 _KINDS = {
     "string": "string",
     "integer": "integer",
@@ -28,18 +31,19 @@ _KINDS = {
 }
 
 
+def _aliases(settings: Sequence[Any]) -> dict[str, tuple[str, ...]]:
+    return {setting.name: tuple(setting.aliases) for setting in settings if setting.aliases}
+
+
 #: Setting names Meltano Hub's tap-calendly and target-duckdb definitions use for our
-#: settings, declared as Meltano ``aliases`` even where a plugin's ``--about`` does not list
-#: them (yet): Meltano maps an alias to our name before the plugin sees the config.
+#: settings, declared as Meltano ``aliases`` in meltano.yml (Meltano maps an alias to our
+#: name before the plugin sees the config). The plugins' own alias lists are the source;
+#: ``add_metadata_columns`` is added here until the loader accepts it itself.
 HUB_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "tap-calendly": {
-        "personal_access_token": ("auth_token", "api_key"),
-        "organization": ("organization_url",),
-    },
+    "tap-calendly": _aliases(TAP_SETTINGS),
     "target-calendly-duckdb": {
-        "database": ("filepath", "path"),
-        "schema": ("default_target_schema",),
         "add_record_metadata": ("add_metadata_columns",),
+        **_aliases(LOADER_SETTINGS),
     },
 }
 

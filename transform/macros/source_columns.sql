@@ -14,7 +14,7 @@
     {%- endfor -%}
     {%- if not found -%}
       {{ exceptions.raise_compiler_error(
-          "calendly: " ~ relation ~ " does not exist or has no columns; sync that stream first, "
+          "calendly: " ~ relation.schema ~ "." ~ relation.identifier ~ " does not exist or has no columns; sync that stream first, "
           ~ "or leave its models out (dbt build --exclude <model>+)") }}
     {%- endif -%}
   {%- endif -%}
