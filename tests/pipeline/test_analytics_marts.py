@@ -5,6 +5,9 @@ loaded by each engine's loader (target-calendly-duckdb, PyPI target-postgres), `
 runs the models and their data tests there, and every mart is compared with numbers
 recomputed from ``Sandbox.ground_truth()`` in tests/support/analytics_reference.py. "Now"
 is the sandbox's clock, passed to dbt as CALENDLY_AS_OF, so has-started figures are exact.
+
+One test per engine runs every ``check_*`` on its warehouse and reports all failing checks
+together: a test item per check would let xdist build the same warehouse on both workers.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ MART_STREAMS = (
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group("analytics"),
     pytest.mark.skipif(
         not (installed() and (TARGET_POSTGRES / "target-postgres").exists()),
         reason="dbt and target-postgres are not installed; run `make meltano-install`",
@@ -68,9 +70,8 @@ class Marts:
         return self.warehouse.rows(sql)
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
-    work = tmp_path_factory.mktemp("sync")
+def sync(work: Path) -> Synced:
+    """One sandbox org through the real tap into a file of Singer messages, and its truth."""
     settings = SandboxSettings(seed=11, scale="small", rate_limit_per_minute=1_000_000)
     with Sandbox(settings) as sandbox:
         now = ts(sandbox.info()["now"])
@@ -98,12 +99,8 @@ def load(command: list[str], messages: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def marts(
-    request: pytest.FixtureRequest, synced: Synced, tmp_path_factory: pytest.TempPathFactory
-) -> Marts:
-    engine = request.param
-    work = tmp_path_factory.mktemp(engine)
+def build(engine: str, synced: Synced, work: Path, request: pytest.FixtureRequest) -> Marts:
+    """Load the messages with the engine's loader, then ``dbt build`` there."""
     config = work / "target.json"
     as_of = synced.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
     if engine == "duckdb":
@@ -121,7 +118,7 @@ def marts(
             "load_method": "upsert",
             "use_copy": True,
         }
-        del settings["dbname"]
+        del settings["dbname"]  # target-postgres calls it database
         config.write_text(json.dumps(settings))
         load([str(TARGET_POSTGRES / "target-postgres"), "--config", str(config)], synced.messages)
         warehouse = Warehouse("postgres", postgres=server)
@@ -138,7 +135,7 @@ def model_files(folder: str) -> set[str]:
 # -- dbt itself ------------------------------------------------------------------------------
 
 
-def test_every_model_was_built_and_every_data_test_passed(marts: Marts) -> None:
+def check_every_model_was_built_and_every_data_test_passed(marts: Marts) -> None:
     results = marts.run_results["results"]
     built = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
     assert built == model_files("staging") | model_files("marts")
@@ -153,7 +150,7 @@ def test_every_model_was_built_and_every_data_test_passed(marts: Marts) -> None:
     assert {"unique", "not", "relationships", "accepted"} <= kinds
 
 
-def test_marts_are_tables_and_staging_views_in_their_schemas(marts: Marts) -> None:
+def check_marts_are_tables_and_staging_views_in_their_schemas(marts: Marts) -> None:
     rows = marts.rows(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
         "WHERE table_schema IN ('analytics', 'analytics_staging')"
@@ -177,7 +174,7 @@ def test_every_model_is_documented() -> None:
     assert all(documented[name] for name in marts)
 
 
-def test_a_broken_reference_fails_the_data_tests(marts: Marts) -> None:
+def check_a_broken_reference_fails_the_data_tests(marts: Marts) -> None:
     """The data tests can fail: an invitee pointing at no event breaks a relationship."""
     victim = marts.rows("SELECT min(uri) AS uri FROM calendly.event_invitees")[0]["uri"]
     event = marts.rows(f"SELECT \"event\" FROM calendly.event_invitees WHERE uri = '{victim}'")[0]
@@ -200,7 +197,7 @@ def test_a_broken_reference_fails_the_data_tests(marts: Marts) -> None:
 # -- the synced tables -----------------------------------------------------------------------
 
 
-def test_synced_tables_hold_the_sandbox_records(marts: Marts) -> None:
+def check_synced_tables_hold_the_sandbox_records(marts: Marts) -> None:
     for stream in MART_STREAMS:
         uris = {r["uri"] for r in marts.rows(f"SELECT uri FROM calendly.{stream}")}
         assert uris == {r["uri"] for r in marts.truth[stream]}, stream
@@ -209,7 +206,7 @@ def test_synced_tables_hold_the_sandbox_records(marts: Marts) -> None:
 # -- the marts against independent figures --------------------------------------------------
 
 
-def test_bookings_weekly_by_event_type(marts: Marts) -> None:
+def check_bookings_weekly_by_event_type(marts: Marts) -> None:
     rows = marts.rows(
         "SELECT week, event_type_uri, meetings, canceled_meetings FROM analytics.bookings_weekly"
     )
@@ -219,28 +216,28 @@ def test_bookings_weekly_by_event_type(marts: Marts) -> None:
     assert got == expected
 
 
-def test_bookings_daily_by_event_type(marts: Marts) -> None:
+def check_bookings_daily_by_event_type(marts: Marts) -> None:
     rows = marts.rows("SELECT day, event_type_uri, meetings FROM analytics.bookings_daily")
     got = {(r["day"], r["event_type_uri"]): r["meetings"] for r in rows}
     assert got == dict(ref.daily(marts.truth))
 
 
-@pytest.mark.parametrize(("mart", "bucket"), [("daily", "day"), ("weekly", "week")])
-def test_bookings_made_by_booking_date(marts: Marts, mart: str, bucket: str) -> None:
-    rows = marts.rows(
-        f"SELECT {bucket}, event_type_uri, bookings, canceled, rescheduled "
-        f"FROM analytics.bookings_made_{mart}"
-    )
-    expected = ref.bookings_made(marts.truth, bucket)
-    assert sum(v[2] for v in expected.values()) > 0
-    got = {
-        (r[bucket], r["event_type_uri"]): (r["bookings"], r["canceled"], r["rescheduled"])
-        for r in rows
-    }
-    assert got == expected
+def check_bookings_made_by_booking_date(marts: Marts) -> None:
+    for mart, bucket in (("daily", "day"), ("weekly", "week")):
+        rows = marts.rows(
+            f"SELECT {bucket}, event_type_uri, bookings, canceled, rescheduled "
+            f"FROM analytics.bookings_made_{mart}"
+        )
+        expected = ref.bookings_made(marts.truth, bucket)
+        assert sum(v[2] for v in expected.values()) > 0
+        got = {
+            (r[bucket], r["event_type_uri"]): (r["bookings"], r["canceled"], r["rescheduled"])
+            for r in rows
+        }
+        assert got == expected, mart
 
 
-def test_rates_match_ground_truth(marts: Marts) -> None:
+def check_rates_match_ground_truth(marts: Marts) -> None:
     (got,) = marts.rows("SELECT * FROM analytics.rates")
     expected = ref.rates(marts.truth, marts.synced.as_of)
     assert expected["no_shows"] > 0
@@ -252,7 +249,7 @@ def test_rates_match_ground_truth(marts: Marts) -> None:
     assert got["as_of"] == marts.synced.as_of
 
 
-def test_event_type_stats_sum_to_totals(marts: Marts) -> None:
+def check_event_type_stats_sum_to_totals(marts: Marts) -> None:
     rows = marts.rows("SELECT * FROM analytics.event_type_stats")
     by_type: dict[str, int] = {}
     for event in marts.truth["scheduled_events"]:
@@ -268,7 +265,7 @@ def test_event_type_stats_sum_to_totals(marts: Marts) -> None:
     assert sum(r["rescheduled_invitees"] for r in rows) == expected["rescheduled_invitees"]
 
 
-def test_host_load_matches_ground_truth(marts: Marts) -> None:
+def check_host_load_matches_ground_truth(marts: Marts) -> None:
     rows = marts.rows("SELECT * FROM analytics.host_load")
     expected = ref.host_load(marts.truth, marts.synced.as_of)
     assert {r["host_uri"] for r in rows} == set(expected)
@@ -282,7 +279,7 @@ def test_host_load_matches_ground_truth(marts: Marts) -> None:
         assert row["host_name"] == names[row["host_uri"]]
 
 
-def test_host_load_weekly_adds_up_to_host_load(marts: Marts) -> None:
+def check_host_load_weekly_adds_up_to_host_load(marts: Marts) -> None:
     weekly = marts.rows(
         "SELECT host_uri, sum(meetings) AS meetings FROM analytics.host_load_weekly "
         "GROUP BY host_uri"
@@ -293,7 +290,7 @@ def test_host_load_weekly_adds_up_to_host_load(marts: Marts) -> None:
     }
 
 
-def test_routing_conversion_matches_ground_truth(marts: Marts) -> None:
+def check_routing_conversion_matches_ground_truth(marts: Marts) -> None:
     rows = marts.rows("SELECT * FROM analytics.routing_conversion")
     expected = ref.routing(marts.truth)
     assert {r["routing_form_uri"]: (r["submissions"], r["booked_submissions"]) for r in rows} == (
@@ -305,7 +302,7 @@ def test_routing_conversion_matches_ground_truth(marts: Marts) -> None:
     assert any(0 < b < t for t, b in expected.values())
 
 
-def test_lead_time_per_meeting(marts: Marts) -> None:
+def check_lead_time_per_meeting(marts: Marts) -> None:
     rows = marts.rows("SELECT event_uri, lead_time_hours, has_started FROM analytics.meetings")
     events = {e["uri"]: e for e in marts.truth["scheduled_events"]}
     assert len(rows) == len(events)
@@ -319,7 +316,7 @@ def test_lead_time_per_meeting(marts: Marts) -> None:
 # -- nested arrays as rows, tracking columns -------------------------------------------------
 
 
-def test_invitee_answers_one_row_per_answer(marts: Marts) -> None:
+def check_invitee_answers_one_row_per_answer(marts: Marts) -> None:
     rows = marts.rows(
         "SELECT invitee_uri, position, question, answer FROM analytics.invitee_answers"
     )
@@ -330,7 +327,7 @@ def test_invitee_answers_one_row_per_answer(marts: Marts) -> None:
     assert set(got) == expected
 
 
-def test_hosts_one_row_per_meeting_and_host(marts: Marts) -> None:
+def check_hosts_one_row_per_meeting_and_host(marts: Marts) -> None:
     rows = marts.rows("SELECT event_uri, host_position, host_uri FROM analytics.host_meetings")
     got = [(r["event_uri"], r["host_position"], r["host_uri"]) for r in rows]
     expected = ref.event_hosts(marts.truth)
@@ -339,7 +336,7 @@ def test_hosts_one_row_per_meeting_and_host(marts: Marts) -> None:
     assert set(got) == expected
 
 
-def test_guests_one_row_per_meeting_and_guest(marts: Marts) -> None:
+def check_guests_one_row_per_meeting_and_guest(marts: Marts) -> None:
     rows = marts.rows(
         "SELECT event_uri, guest_position, guest_email, added_at FROM analytics.event_guests"
     )
@@ -350,7 +347,7 @@ def test_guests_one_row_per_meeting_and_guest(marts: Marts) -> None:
     assert set(got) == expected
 
 
-def test_routing_form_answers_one_row_per_answer(marts: Marts) -> None:
+def check_routing_form_answers_one_row_per_answer(marts: Marts) -> None:
     rows = marts.rows(
         "SELECT submission_uri, position, question_uuid, question, answer "
         "FROM analytics.routing_form_answers"
@@ -365,7 +362,7 @@ def test_routing_form_answers_one_row_per_answer(marts: Marts) -> None:
     assert set(got) == expected
 
 
-def test_utm_tracking_columns(marts: Marts) -> None:
+def check_utm_tracking_columns(marts: Marts) -> None:
     columns = (*ref.UTM_FIELDS, "salesforce_uuid")
     rows = marts.rows(f"SELECT invitee_uri, {', '.join(columns)} FROM analytics.invitee_outcomes")
     got = {r["invitee_uri"]: tuple(r[c] for c in columns) for r in rows}
@@ -380,7 +377,53 @@ def test_utm_tracking_columns(marts: Marts) -> None:
     } == dict(ref.bookings_by_utm(marts.truth))
 
 
-def test_days_and_weeks_are_dates(marts: Marts) -> None:
+def check_days_and_weeks_are_dates(marts: Marts) -> None:
     (row,) = marts.rows("SELECT start_day, start_week FROM analytics.meetings LIMIT 1")
     assert type(row["start_day"]) is date
     assert row["start_week"].weekday() == 0
+
+
+#: Every check, in order; the last one damages the source data and repairs it.
+CHECKS = [
+    check_every_model_was_built_and_every_data_test_passed,
+    check_marts_are_tables_and_staging_views_in_their_schemas,
+    check_synced_tables_hold_the_sandbox_records,
+    check_bookings_weekly_by_event_type,
+    check_bookings_daily_by_event_type,
+    check_bookings_made_by_booking_date,
+    check_rates_match_ground_truth,
+    check_event_type_stats_sum_to_totals,
+    check_host_load_matches_ground_truth,
+    check_host_load_weekly_adds_up_to_host_load,
+    check_routing_conversion_matches_ground_truth,
+    check_lead_time_per_meeting,
+    check_invitee_answers_one_row_per_answer,
+    check_hosts_one_row_per_meeting_and_host,
+    check_guests_one_row_per_meeting_and_guest,
+    check_routing_form_answers_one_row_per_answer,
+    check_utm_tracking_columns,
+    check_days_and_weeks_are_dates,
+    check_a_broken_reference_fails_the_data_tests,
+]
+
+
+def test_every_check_is_run() -> None:
+    defined = {name for name in globals() if name.startswith("check_")}
+    assert defined == {check.__name__ for check in CHECKS}
+    assert CHECKS[-1] is check_a_broken_reference_fails_the_data_tests
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_marts_on_each_engine(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> None:
+    marts = build(
+        engine, sync(tmp_path_factory.mktemp("sync")), tmp_path_factory.mktemp(engine), request
+    )
+    failures: dict[str, str] = {}
+    for check in CHECKS:
+        try:
+            check(marts)
+        except AssertionError as exc:
+            failures[check.__name__] = str(exc)[:3000]
+    assert not failures, "\n\n".join(f"{name}: {text}" for name, text in failures.items())
