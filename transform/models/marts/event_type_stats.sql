@@ -14,13 +14,7 @@ i as (
     select
         event_type_uri,
         max(event_type_name) as event_type_name,
-        count(*) as invitees,
-        count(*) filter (where is_canceled) as canceled_invitees,
-        count(*) filter (where is_rescheduled) as rescheduled_invitees,
-        count(*) filter (where has_started and status = 'active') as past_active_invitees,
-        count(*) filter (where has_started and status = 'active' and is_no_show) as no_shows,
-        avg(lead_time_hours) as avg_lead_time_hours,
-        percentile_cont(0.5) within group (order by lead_time_hours) as median_lead_time_hours
+        {{ calendly_invitee_outcome_counts() }}
     from {{ ref('invitee_outcomes') }}
     group by event_type_uri
 )

@@ -4,13 +4,7 @@
 -- no_show_rate divides no-shows by active invitees of meetings that have started.
 with i as (
     select
-        count(*) as invitees,
-        count(*) filter (where is_canceled) as canceled_invitees,
-        count(*) filter (where is_rescheduled) as rescheduled_invitees,
-        count(*) filter (where has_started and status = 'active') as past_active_invitees,
-        count(*) filter (where has_started and status = 'active' and is_no_show) as no_shows,
-        avg(lead_time_hours) as avg_lead_time_hours,
-        percentile_cont(0.5) within group (order by lead_time_hours) as median_lead_time_hours
+        {{ calendly_invitee_outcome_counts() }}
     from {{ ref('invitee_outcomes') }}
 ),
 

@@ -8,12 +8,7 @@ select
     submitter is not null as is_booked,
     {{ calendly_json_text('result', 'type') }} as result_type,
     {{ calendly_json_text('result', 'value') }} as result_value,
-    {{ calendly_json_text('tracking', 'utm_campaign') }} as utm_campaign,
-    {{ calendly_json_text('tracking', 'utm_source') }} as utm_source,
-    {{ calendly_json_text('tracking', 'utm_medium') }} as utm_medium,
-    {{ calendly_json_text('tracking', 'utm_content') }} as utm_content,
-    {{ calendly_json_text('tracking', 'utm_term') }} as utm_term,
-    {{ calendly_json_text('tracking', 'salesforce_uuid') }} as salesforce_uuid,
+    {{ calendly_tracking_columns('tracking') }},
     {{ calendly_ts(cols, 'created_at') }} as created_at,
     {{ calendly_ts(cols, 'updated_at') }} as updated_at
 from {{ src }}
