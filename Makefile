@@ -27,8 +27,9 @@ $(MELTANO_STAMP):
 	$(MELTANO_VENV)/bin/python -m pip install -q 'meltano==$(MELTANO_VERSION)'
 	touch $(MELTANO_STAMP)
 
-# Plugins are editable installs of this checkout (pip_url: -e .) plus PyPI target-jsonl;
-# reinstall only when the plugin definitions or the package's dependencies change.
+# Plugins: editable installs of this checkout (pip_url: -e .), PyPI target-jsonl and
+# meltanolabs-target-postgres, and dbt (dbt-duckdb, dbt-postgres utilities), each in its own
+# venv; reinstall only when the plugin definitions or the package's dependencies change.
 $(PLUGINS_STAMP): $(MELTANO_STAMP) meltano.yml pyproject.toml
 	MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_CLI_DISABLE_VERSION_CHECK=true \
 		$(MELTANO) --log-level warning install
@@ -47,16 +48,18 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
-# The Meltano end-to-end tests need Meltano and its plugins; install them (cached) first.
+# The Meltano end-to-end tests need Meltano and its plugins (dbt included); install them
+# (cached) first. The PostgreSQL tests start their own server (initdb/pg_ctl must exist).
 test: lint typecheck meltano-install unit
 
-# Sandbox -> Meltano (full, advance a day, incremental) -> calendly.duckdb -> report.
+# Sandbox -> Meltano (full, advance a day, incremental + dbt build) -> calendly_dev.duckdb -> report.
 demo: $(STAMP) meltano-install
 	$(BIN)/python -m tap_calendly.demo
 
-# Create the analytics views in an existing database (the demo does this itself).
-analytics: $(STAMP)
-	$(BIN)/python -m tap_calendly.analytics --database calendly_dev.duckdb
+# Build the dbt models (and run their tests) in calendly_dev.duckdb; the demo does this itself.
+analytics: meltano-install
+	MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_CLI_DISABLE_VERSION_CHECK=true \
+		$(MELTANO) --environment dev run dbt-duckdb:build
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano .mypy_cache .ruff_cache .pytest_cache output calendly_dev.duckdb calendly_dev.duckdb.wal
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano .mypy_cache .ruff_cache .pytest_cache output transform/target transform/logs calendly_dev.duckdb calendly_dev.duckdb.wal

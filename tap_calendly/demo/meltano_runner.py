@@ -2,8 +2,9 @@
 
 The sandbox URL and token reach the ``dev`` environment through the settings'
 environment variables (``TAP_CALENDLY_API_URL``, ``TAP_CALENDLY_PERSONAL_ACCESS_TOKEN``);
-inherited ``TAP_CALENDLY_*`` / ``TARGET_DUCKDB_*`` variables are dropped so a shell
-that holds live credentials cannot leak them into the demo.
+inherited variables of the plugins' settings (``TAP_CALENDLY_*``, ``TARGET_*``, ``DBT_*``,
+``CALENDLY_*``) are dropped so a shell that holds live credentials or another warehouse's
+settings cannot leak them into the demo.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from tap_calendly.demo.progress import Progress
 from tap_calendly.demo.sandbox_process import DemoError
 
-_DROPPED_PREFIXES = ("TAP_CALENDLY_", "TARGET_DUCKDB_", "TARGET_JSONL_", "MELTANO_ENVIRONMENT")
+_DROPPED_PREFIXES = ("TAP_CALENDLY_", "TARGET_", "DBT_", "CALENDLY_", "MELTANO_ENVIRONMENT")
 
 
 def pipeline_env(
@@ -39,7 +40,8 @@ def pipeline_env(
             "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
             "TAP_CALENDLY_API_URL": api_url,
             "TAP_CALENDLY_PERSONAL_ACCESS_TOKEN": token,
-            "TARGET_DUCKDB_DATABASE": str(database),
+            "TARGET_CALENDLY_DUCKDB_DATABASE": str(database),
+            "DBT_DUCKDB_PATH": str(database),
         }
     )
     env.update(extra or {})
@@ -55,7 +57,7 @@ def isolated_sys_dir(project_dir: Path, sys_dir: Path) -> dict[str, str]:
     state; tests that run concurrently each get their own.
     """
     sys_dir.mkdir(parents=True, exist_ok=True)
-    for kind in ("extractors", "loaders"):
+    for kind in ("extractors", "loaders", "utilities"):
         link = sys_dir / kind
         if not link.exists():
             link.symlink_to(project_dir / ".meltano" / kind, target_is_directory=True)

@@ -18,6 +18,12 @@ _METRIC_PREFIX = "METRIC: "
 _QUIET_LIMITS = re.compile(r"; rate-limit waits so far: 0 \(0\.0s\), 429s: 0$")
 _STREAM_IN_SUMMARY = re.compile(r"(\w+): \d+ records")
 _COMMITTED = re.compile(r"committed (\d+) records")
+#: dbt's own lines worth showing: the summary, and any failing, warning or erroring node.
+_DBT_TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")
+_DBT_SHOWN = re.compile(
+    r"^(Running with dbt|Finished running|Done\. PASS=|Completed with|Encountered an error)"
+    r"|\b(FAIL|WARN|ERROR)\b \d*\s*\S"
+)
 #: Meltano's own error-level lines that add nothing to the plugin's message.
 _NOISE = frozenset({"Block run completed"})
 
@@ -76,6 +82,10 @@ class Progress:
         if plugin == "tap-calendly" and event.startswith(("Progress ", "Finished ")):
             self.summarised.update(_STREAM_IN_SUMMARY.findall(event))
             self.emit("    " + _QUIET_LIMITS.sub("", event))
+        elif plugin.startswith("dbt-"):
+            text = _DBT_TIME.sub("", event.strip())
+            if _DBT_SHOWN.search(text):
+                self.emit(f"    {plugin}: {text}")
         elif plugin.startswith("target-") and (match := _COMMITTED.search(event)):
             self.committed += int(match.group(1))
             self.emit(f"    {plugin}: committed {int(match.group(1)):,} records")

@@ -1,4 +1,4 @@
-"""The demo's closing report, read back from DuckDB (tables and analytics views)."""
+"""The demo's closing report, read back from DuckDB: the synced tables and the dbt marts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
-
-from tap_calendly.analytics.views import quote_ident
 
 
 @dataclass
@@ -34,7 +32,11 @@ def _hours(value: Any) -> str:
     return "n/a" if value is None else f"{float(value):.1f} h"
 
 
-def _views(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _marts(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema]
     ).fetchall()
@@ -95,7 +97,7 @@ def render(
 ) -> str:
     """The report as text (one section per question)."""
     out: list[str] = []
-    views = _views(con, schema)
+    marts = _marts(con, schema)
 
     counts = table_counts(con, source)
     out.append(f"Rows per table ({source} schema)")
@@ -104,7 +106,7 @@ def render(
         for name, (live, retired) in counts.items()
     ]
 
-    if "bookings_weekly" in views:
+    if "bookings_weekly" in marts:
         out.append("")
         out.append(f"Bookings per week (meetings by start, UTC; last 8 weeks to {as_of:%Y-%m-%d})")
         rows = weekly_meetings(con, as_of=as_of.date(), schema=schema)
@@ -113,7 +115,7 @@ def render(
             bar = "#" * round(30 * meetings / widest)
             out.append(f"  {week:%Y-%m-%d}  {meetings:>5} ({canceled:>3} canceled)  {bar}")
 
-    if "rates" in views:
+    if "rates" in marts:
         row = con.execute(f"SELECT * FROM {quote_ident(schema)}.rates").fetchone()
         names = [d[0] for d in con.description or ()]
         rates = dict(zip(names, row or (), strict=False))
@@ -134,7 +136,7 @@ def render(
             f"mean {_hours(rates.get('avg_lead_time_hours'))} from booking to meeting"
         )
 
-    if "event_type_stats" in views:
+    if "event_type_stats" in marts:
         out.append("")
         out.append("Top event types (by meetings)")
         for name, owner, meetings, cancel, no_show in con.execute(
@@ -149,7 +151,7 @@ def render(
                 f"cancel {_pct(cancel):>6}  no-show {_pct(no_show):>6}"
             )
 
-    if "host_load" in views:
+    if "host_load" in marts:
         out.append("")
         out.append("Busiest hosts (active meetings)")
         for name, meetings, hours, upcoming in con.execute(
@@ -162,7 +164,34 @@ def render(
                 f"{upcoming:>4} upcoming"
             )
 
-    if "routing_conversion" in views:
+    if "bookings_by_utm" in marts:
+        tracked = con.execute(
+            f"SELECT utm_source, sum(bookings), sum(canceled) FROM {quote_ident(schema)}"
+            ".bookings_by_utm WHERE utm_source IS NOT NULL GROUP BY utm_source "
+            "ORDER BY 2 DESC, 1 LIMIT ?",
+            [top],
+        ).fetchall()
+        if tracked:
+            out.append("")
+            out.append("Bookings by UTM source (invitees with tracking)")
+            out += [
+                f"  {str(source)[:30]:<30} {int(bookings):>6} bookings  {int(canceled):>5} canceled"
+                for source, bookings, canceled in tracked
+            ]
+
+    if "invitee_answers" in marts:
+        row = con.execute(
+            f"SELECT count(*), count(DISTINCT invitee_uri), count(DISTINCT question) "
+            f"FROM {quote_ident(schema)}.invitee_answers"
+        ).fetchone()
+        if row and row[0]:
+            out.append("")
+            out.append(
+                f"Custom questions: {row[0]:,} answers from {row[1]:,} invitees "
+                f"to {row[2]:,} distinct questions (analytics.invitee_answers)"
+            )
+
+    if "routing_conversion" in marts:
         row = con.execute(
             f"SELECT sum(submissions), sum(booked_submissions) "
             f"FROM {quote_ident(schema)}.routing_conversion"

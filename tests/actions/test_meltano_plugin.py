@@ -64,8 +64,6 @@ def test_meltano_invoke_uses_the_projects_settings(tmp_path):
             "TAP_CALENDLY_API_URL": sandbox.url,
             "TAP_CALENDLY_PERSONAL_ACCESS_TOKEN": sandbox.admin_token,
         }
-        link = tmp_path / "sys" / "utilities"
-        link.symlink_to(ROOT / ".meltano" / "utilities", target_is_directory=True)
         result = subprocess.run(
             [str(MELTANO), "--log-level", "warning", "invoke", "calendly", "events", "cancel",
              "00256fe7-f47d-4709-a200-035173d7074b", "--reason", "via meltano", "--yes"],

@@ -49,8 +49,15 @@ def test_progress_shows_tap_summaries_commits_and_errors() -> None:
             'METRIC: {"type":"counter","metric":"record_count","value":7,'
             '"tags":{"stream":"groups"}}',
         ),
-        meltano_line("target-duckdb", "committed 61 records (scheduled_events) in 0.1 s"),
-        meltano_line("target-duckdb", "target-calendly-duckdb: error: disk full", level="info"),
+        meltano_line("target-calendly-duckdb", "committed 61 records (scheduled_events) in 0.1 s"),
+        meltano_line(
+            "target-calendly-duckdb", "target-calendly-duckdb: error: disk full", level="info"
+        ),
+        meltano_line("dbt-duckdb", "17:02:42  Running with dbt=1.11.16"),
+        meltano_line("dbt-duckdb", "17:02:43  3 of 9 START sql view model analytics.x [RUN]"),
+        meltano_line("dbt-duckdb", "17:02:44  4 of 9 PASS unique_x ... [PASS in 0.03s]"),
+        meltano_line("dbt-duckdb", "17:02:44  5 of 9 FAIL 1 relationships_y ... [FAIL 1 in 0.03s]"),
+        meltano_line("dbt-duckdb", "17:02:53  Done. PASS=8 WARN=0 ERROR=1 SKIP=0 TOTAL=9"),
         "not json at all",
     ]
     for line in lines:
@@ -59,8 +66,11 @@ def test_progress_shows_tap_summaries_commits_and_errors() -> None:
     assert shown == [
         "    Finished scheduled_events: 20 records, 1 requests; event_invitees: 41 records,"
         " 20 requests",
-        "    target-duckdb: committed 61 records",
-        "    ! target-duckdb: target-calendly-duckdb: error: disk full",
+        "    target-calendly-duckdb: committed 61 records",
+        "    ! target-calendly-duckdb: target-calendly-duckdb: error: disk full",
+        "    dbt-duckdb: Running with dbt=1.11.16",
+        "    dbt-duckdb: 5 of 9 FAIL 1 relationships_y ... [FAIL 1 in 0.03s]",
+        "    dbt-duckdb: Done. PASS=8 WARN=0 ERROR=1 SKIP=0 TOTAL=9",
         "    groups: 7 records",  # no summary line covered it: the metric total stands in
     ]
     assert progress.records == {"scheduled_events": 20, "groups": 7}
@@ -142,12 +152,16 @@ def test_demo_end_to_end(
         "Rates",
         "Top event types",
         "Busiest hosts",
+        "Bookings by UTM source",
+        "Custom questions:",
         "Routing forms:",
         "API requests per sync",
     ):
         assert heading in out, heading
     assert "full sync done" in out
-    assert "incremental sync done" in out
+    assert "incremental sync and dbt build done" in out
+    assert "dbt-duckdb: Done. PASS=" in out
+    assert " ERROR=0 " in out
     assert "Finished scheduled_events" in out
     assert database.exists()
     assert os.environ["TAP_CALENDLY_PERSONAL_ACCESS_TOKEN"] not in out

@@ -1,11 +1,13 @@
-"""``meltano run tap-calendly target-duckdb`` against the sandbox: full, then incremental.
+"""``meltano run`` against the sandbox, into DuckDB and into PostgreSQL: full, then incremental.
 
-Runs the project's real meltano.yml (``dev`` environment) with the Meltano that
-``make meltano-install`` puts in .venv-meltano, a private ``.meltano`` (system database
-and run files, so state from demos or concurrent runs cannot leak in; plugin venvs are
-shared) and a temporary DuckDB file. After each
-run the synced tables must equal the sandbox's ground truth, keys must be unique, and
-Meltano must hold the Singer state that the incremental run starts from.
+Runs the project's real meltano.yml with the Meltano that ``make meltano-install`` puts in
+.venv-meltano, a private ``.meltano`` (system database and run files, so state from demos
+or concurrent runs cannot leak in; plugin venvs are shared) and a warehouse of its own:
+a temporary DuckDB file (``dev`` environment, target-calendly-duckdb) or a throwaway
+PostgreSQL server (``postgres`` environment, PyPI target-postgres). After each run the
+synced tables must equal the sandbox's ground truth, keys must be unique, and Meltano must
+hold the Singer state the incremental run starts from. The hourly schedule then runs the
+engine's job, which ends with ``dbt build``; the marts must match the synced window.
 """
 
 from __future__ import annotations
@@ -13,31 +15,46 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from tap_calendly.demo.meltano_runner import isolated_sys_dir, pipeline_env
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
-from tap_calendly.sandbox.store import COLLECTIONS
+from tests.support import analytics_reference as ref
+from tests.support.warehouse import Row, Truth, Warehouse, assert_tables_equal_truth, ts
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 PLUGINS = (
     ROOT / ".meltano" / "extractors" / "tap-calendly" / "venv" / "bin" / "tap-calendly",
-    ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "target-calendly-duckdb",
+    ROOT / ".meltano" / "loaders" / "target-calendly-duckdb" / "venv" / "bin",
+    ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres",
+    ROOT / ".meltano" / "utilities" / "dbt-duckdb" / "venv" / "bin" / "dbt",
+    ROOT / ".meltano" / "utilities" / "dbt-postgres" / "venv" / "bin" / "dbt",
 )
-STATE_ID = "dev:tap-calendly-to-target-duckdb"
-#: Streams that are snapshots of the future (no ground-truth collection to compare with).
-SNAPSHOTS = {"user_busy_times": ["busy_time_id"], "event_type_available_times": None}
-#: Fields the tap leaves empty by design: member users come from the user object embedded
-#: in each membership (no request per user), which carries no locale / resource_type.
-KNOWN_GAPS = {"users": frozenset({"locale", "resource_type"})}
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What differs between the two warehouses in meltano.yml."""
+
+    environment: str
+    loader: str
+    schedule: str
+    job: str
+
+
+ENGINES = {
+    "duckdb": Engine("dev", "target-calendly-duckdb", "calendly-hourly", "calendly-to-duckdb"),
+    "postgres": Engine(
+        "postgres", "target-postgres", "calendly-postgres-hourly", "calendly-to-postgres"
+    ),
+}
 
 pytestmark = [
     pytest.mark.slow,
@@ -50,20 +67,32 @@ pytestmark = [
 
 @dataclass
 class Project:
+    engine: Engine
     sandbox: Sandbox
     env: dict[str, str]
-    database: Path
+    warehouse: Warehouse
     since: datetime
     requests: list[dict[str, int]] = field(default_factory=list)
 
+    @property
+    def state_id(self) -> str:
+        return f"{self.engine.environment}:tap-calendly-to-{self.engine.loader}"
+
     def meltano(self, *args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [str(MELTANO), "--log-level", "warning", "--environment", "dev", *args],
+            [
+                str(MELTANO),
+                "--log-level",
+                "warning",
+                "--environment",
+                self.engine.environment,
+                *args,
+            ],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=600,
             stdin=subprocess.DEVNULL,
         )
         assert result.returncode == 0, (args, result.stdout[-3000:], result.stderr[-3000:])
@@ -71,122 +100,54 @@ class Project:
 
     def run_sync(self) -> None:
         self.sandbox.reset_counts()
-        self.meltano("run", "tap-calendly", "target-duckdb")
+        self.meltano("run", "tap-calendly", self.engine.loader)
         self.requests.append(self.sandbox.request_counts())
 
     def state(self) -> dict[str, Any]:
-        out = self.meltano("state", "get", STATE_ID).stdout
+        out = self.meltano("state", "get", self.state_id).stdout
         value = json.loads(out[out.index("{") :])
         assert isinstance(value, dict)
         return value
 
-
-def ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def same(db_value: Any, api_value: Any) -> bool:
-    """Does a DuckDB cell hold the API's value (TIMESTAMPTZ, JSON text, scalars)?"""
-    if api_value is None or db_value is None:
-        return api_value is None and db_value is None
-    if isinstance(db_value, datetime):
-        return isinstance(api_value, str) and ts(api_value) == db_value.astimezone(UTC)
-    if isinstance(api_value, dict | list):
-        return isinstance(db_value, str) and json.loads(db_value) == api_value
-    return bool(db_value == api_value)
+    @property
+    def read(self) -> Callable[[str], list[Row]]:
+        return lambda stream: self.warehouse.table("calendly", stream)
 
 
-def table(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
-    cur = con.execute(f"SELECT * FROM calendly.{name}")
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def in_window(truth: dict[str, list[dict[str, Any]]], since: datetime) -> dict[str, set[str]]:
-    """URIs the tap must deliver with ``start_date = since``: events starting since then
-    and their invitees, activity and submissions since then, everything else in full."""
-    events = {e["uri"] for e in truth["scheduled_events"] if ts(e["start_time"]) >= since}
-    by_field = {
-        "scheduled_events": events,
-        "event_invitees": {i["uri"] for i in truth["event_invitees"] if i["event"] in events},
-        "activity_log_entries": {
-            a["uri"] for a in truth["activity_log_entries"] if ts(a["occurred_at"]) >= since
-        },
-        "routing_form_submissions": {
-            r["uri"] for r in truth["routing_form_submissions"] if ts(r["created_at"]) >= since
-        },
+def engine_env(
+    name: str, work: Path, request: pytest.FixtureRequest
+) -> tuple[dict[str, str], Warehouse]:
+    """Settings that point the engine's loader and dbt utility at this test's warehouse."""
+    run_files = {
+        "DBT_TARGET_PATH": str(work / "dbt-target"),
+        "DBT_LOG_PATH": str(work / "dbt-logs"),
     }
-    return {
-        name: by_field.get(name, {r["uri"] for r in truth[name]})
-        for name in COLLECTIONS
-        if name != "invitee_no_shows"
-    }
+    if name == "duckdb":
+        return run_files, Warehouse("duckdb", duckdb_path=work / "synced.duckdb")
+    server = request.getfixturevalue("postgres")
+    settings = {"HOST": server.host, "PORT": str(server.port), "USER": server.user}
+    env = {f"TARGET_POSTGRES_{k}": v for k, v in settings.items()}
+    env.update({f"DBT_POSTGRES_{k}": v for k, v in settings.items()})
+    env.update(
+        TARGET_POSTGRES_DATABASE=server.database,
+        DBT_POSTGRES_DBNAME=server.database,
+        TARGET_POSTGRES_PASSWORD=server.password,  # dbt-postgres reads it too (meltano.yml)
+        MELTANO_ENVIRONMENT="postgres",
+    )
+    return {**run_files, **env}, Warehouse("postgres", postgres=server)
 
 
-def table_differences(
-    database: Path,
-    truth: dict[str, list[dict[str, Any]]],
-    since: datetime,
-    removed: set[str] = frozenset(),  # type: ignore[assignment]
-) -> dict[str, Any]:
-    """Per stream: window records missing, rows the sandbox never had, fields that differ.
-
-    ``removed`` URIs (records the sandbox deleted after an earlier sync: a member who
-    left, a revoked invitation) may remain: the tap reads lists, which cannot say what
-    disappeared.
-    """
-    problems: dict[str, Any] = {}
-    window = in_window(truth, since)
-    with duckdb.connect(str(database), read_only=True) as con:
-        for stream, wanted in window.items():
-            rows = {row["uri"]: row for row in table(con, stream)}
-            expected = {record["uri"]: record for record in truth[stream]}
-            missing = wanted - rows.keys()
-            phantom = rows.keys() - expected.keys() - removed
-            if missing or phantom:
-                problems[stream] = {"missing": len(missing), "unknown": len(phantom)}
-                continue
-            wrong: dict[str, int] = {}
-            gaps = KNOWN_GAPS.get(stream, frozenset())
-            for uri in wanted:
-                record = expected[uri]
-                for key, value in record.items():
-                    if key in gaps and rows[uri].get(key, value) is None:
-                        continue
-                    if key not in rows[uri] or not same(rows[uri][key], value):
-                        wrong[key] = wrong.get(key, 0) + 1
-            if wrong:
-                problems[stream] = {"fields differing (records)": wrong}
-    return problems
-
-
-def assert_tables_equal_truth(
-    database: Path,
-    truth: dict[str, list[dict[str, Any]]],
-    since: datetime,
-    removed: set[str] = frozenset(),  # type: ignore[assignment]
-) -> None:
-    assert table_differences(database, truth, since, removed) == {}
-    keys = {name: ["uri"] for name in COLLECTIONS if name != "invitee_no_shows"}
-    keys.update({name: key or ["event_type", "start_time"] for name, key in SNAPSHOTS.items()})
-    with duckdb.connect(str(database), read_only=True) as con:
-        for stream, cols in keys.items():
-            row = con.execute(
-                f"SELECT count(*), count(DISTINCT ({', '.join(cols)})) FROM calendly.{stream}"
-            ).fetchone()
-            assert row is not None
-            assert row[0] > 0
-            assert row[0] == row[1], (stream, "duplicate keys")
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
-    work = tmp_path_factory.mktemp("meltano")
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Project]:
+    work = tmp_path_factory.mktemp(f"meltano-{request.param}")
     settings = SandboxSettings(seed=5, scale="small", rate_limit_per_minute=1_000_000)
     with Sandbox(settings) as sandbox:
         # Four months of history (plus the future) keeps the run short; the window
         # logic is what the comparison checks.
         since = ts(sandbox.info()["now"]) - timedelta(days=120)
+        extra, warehouse = engine_env(request.param, work, request)
         env = pipeline_env(
             os.environ,
             api_url=sandbox.url,
@@ -195,15 +156,24 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
             extra={
                 **isolated_sys_dir(ROOT, work / ".meltano"),
                 "TAP_CALENDLY_START_DATE": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                **extra,
             },
         )
-        yield Project(sandbox, env, work / "synced.duckdb", since)
+        yield Project(ENGINES[request.param], sandbox, env, warehouse, since)
+
+
+def synced_window(truth: Truth, since: datetime) -> Truth:
+    """The part of the truth a sync from ``since`` delivers (events and their invitees)."""
+    events = [e for e in truth["scheduled_events"] if ts(e["start_time"]) >= since]
+    uris = {e["uri"] for e in events}
+    invitees = [i for i in truth["event_invitees"] if i["event"] in uris]
+    return {**truth, "scheduled_events": events, "event_invitees": invitees}
 
 
 def test_full_incremental_and_scheduled_syncs(project: Project) -> None:
     project.run_sync()
     before = project.sandbox.ground_truth()
-    assert_tables_equal_truth(project.database, before, project.since)
+    assert_tables_equal_truth(project.read, before, project.since)
     first = project.state()["singer_state"]["bookmarks"]
     first_mark = ts(first["scheduled_events"]["replication_key_value"])
 
@@ -212,10 +182,10 @@ def test_full_incremental_and_scheduled_syncs(project: Project) -> None:
     assert changes["cancellations"] + changes["reschedules"] > 0
     project.run_sync()
     after = project.sandbox.ground_truth()
-    removed = {r["uri"] for rows in before.values() for r in rows} - {
+    removed = frozenset({r["uri"] for rows in before.values() for r in rows}) - {
         r["uri"] for rows in after.values() for r in rows
     }
-    assert_tables_equal_truth(project.database, after, project.since, removed)
+    assert_tables_equal_truth(project.read, after, project.since, removed)
 
     second = project.state()["singer_state"]["bookmarks"]
     assert ts(second["scheduled_events"]["replication_key_value"]) > first_mark
@@ -229,16 +199,35 @@ def test_full_incremental_and_scheduled_syncs(project: Project) -> None:
     ]
     assert invitee_calls[1] < invitee_calls[0]
 
-    # The hourly schedule runs the same job on the same state (one test, not two: a
-    # second test could land on another xdist worker and repeat the full sync there).
+    # The hourly schedule runs the engine's job (sync, then dbt build) on the same state
+    # (one test, not two: a second test could land on another xdist worker and repeat
+    # the full sync there).
     listed = json.loads(project.meltano("schedule", "list", "--format", "json").stdout)
-    (schedule,) = listed["schedules"]["job"]
-    assert (schedule["name"], schedule["cron_interval"]) == ("calendly-hourly", "0 * * * *")
-    assert schedule["job"]["tasks"] == ["tap-calendly target-duckdb"]
+    schedules = {s["name"]: s for s in listed["schedules"]["job"]}
+    schedule = schedules[project.engine.schedule]
+    assert schedule["cron_interval"] == "0 * * * *"
+    assert schedule["job"]["name"] == project.engine.job
 
     project.sandbox.advance(timedelta(hours=3))
     project.sandbox.reset_counts()
-    project.meltano("schedule", "run", "calendly-hourly")
+    project.meltano("schedule", "run", project.engine.schedule)
     calls = project.sandbox.request_counts()["GET /scheduled_events/{uuid}/invitees"]
     assert 0 < calls < project.requests[0]["GET /scheduled_events/{uuid}/invitees"]
-    assert STATE_ID in project.meltano("state", "list").stdout.split()
+    assert project.state_id in project.meltano("state", "list").stdout.split()
+
+    # The documented warehouse check: dbt reaches the warehouse the loader wrote.
+    debug = project.meltano("invoke", f"dbt-{project.warehouse.engine}:debug")
+    assert "All checks passed!" in debug.stdout + debug.stderr
+
+    window = synced_window(project.sandbox.ground_truth(), project.since)
+    rows = project.warehouse.rows(
+        "SELECT week, event_type_uri, meetings, canceled_meetings FROM analytics.bookings_weekly"
+    )
+    weekly = {
+        (r["week"], r["event_type_uri"]): (r["meetings"], r["canceled_meetings"]) for r in rows
+    }
+    assert weekly == ref.weekly(window)
+    answers = project.warehouse.rows("SELECT count(*) AS n FROM analytics.invitee_answers")
+    assert answers[0]["n"] == len(ref.invitee_answers(window)) > 0
+    built = project.warehouse.rows("SELECT count(*) AS n FROM analytics.meetings")
+    assert built[0]["n"] == len(window["scheduled_events"])
