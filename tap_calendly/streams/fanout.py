@@ -1,18 +1,20 @@
 """Bounded concurrent prefetch of per-parent child requests.
 
 singer-sdk syncs a child stream one parent at a time on the main thread. To overlap
-requests, a parent stream schedules its children's fetches (e.g. the invitees of all
-100 events of a page) on a shared pool as soon as the page arrives, and schedules the
-next parent page too; the child's ``get_records(context)`` then *takes* the finished
-result for its parent. Records are still emitted in parent order, so the output is
-deterministic for a given server state. All requests still go through the one rate
-limiter, so the pool only overlaps latency, never exceeds the budget.
+requests, a parent stream schedules its children's fetches (the invitees of all 100
+events of a page, the busy-time windows and availability schedules of 100 members) on
+one shared pool as soon as the page arrives; the next parent page is submitted before
+them, so the parent chain never waits behind its children. The child's
+``get_records(context)`` then *takes* the finished result for its parent. Records are
+still emitted in parent order, so the output is deterministic for a given server
+state. All requests go through the one rate limiter, so the pool only overlaps
+latency, never exceeds the budget.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -37,7 +39,7 @@ class FanOut:
         self.max_workers = max(1, max_workers)
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, str], Future[Any]] = {}
+        self._pending: dict[tuple[str, str], list[Future[Any]]] = {}
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -53,24 +55,29 @@ class FanOut:
         """Run ``fn`` on the pool (FIFO: earlier submissions start first)."""
         return self._executor().submit(fn)
 
-    def schedule(self, stream: str, key: str, fn: Callable[[], T]) -> None:
-        """Start ``fn`` for (stream, key) unless it is already pending."""
+    def schedule(self, stream: str, key: str, parts: Sequence[Callable[[], Any]]) -> None:
+        """Start every part of (stream, key) on the pool unless it is already pending.
+
+        Parts are independent requests (e.g. one per availability window), so a
+        parent with several becomes several pool tasks, not one long one.
+        """
         with self._lock:
             if (stream, key) in self._pending:
                 return
-        future = self._executor().submit(fn)
+        executor = self._executor()
+        futures = [executor.submit(part) for part in parts]
         with self._lock:
-            self._pending[(stream, key)] = future
+            self._pending[(stream, key)] = futures
 
     def put(self, stream: str, key: str, value: Any) -> None:
         """Store an already-known result (children derived without a request)."""
         future: Future[Any] = Future()
         future.set_result(value)
         with self._lock:
-            self._pending[(stream, key)] = future
+            self._pending[(stream, key)] = [future]
 
-    def take(self, stream: str, key: str) -> Future[Any] | None:
-        """Remove and return the pending result for (stream, key), if any."""
+    def take(self, stream: str, key: str) -> list[Future[Any]] | None:
+        """Remove and return the pending parts for (stream, key), if any."""
         with self._lock:
             return self._pending.pop((stream, key), None)
 
@@ -78,7 +85,7 @@ class FanOut:
         """Drop pending results (all, or one stream's), cancelling unstarted work."""
         with self._lock:
             keys = [k for k in self._pending if stream is None or k[0] == stream]
-            futures = [self._pending.pop(k) for k in keys]
+            futures = [f for k in keys for f in self._pending.pop(k)]
         for future in futures:
             future.cancel()
 
