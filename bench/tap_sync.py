@@ -1,16 +1,36 @@
 """Benchmark: full and incremental sync of a sandbox org through the real tap CLI.
 
 The sandbox runs in this process (background threads) with a simulated network
-latency and a per-minute rate limit; the tap runs as a subprocess writing Singer
+latency and a fixed-window rate limit; the tap runs as a subprocess writing Singer
 messages to a file, so its CPU time and peak RSS are measured on their own.
 
-Printed per sync: requests made, the minimum possible (from the ground truth, full
-sync only), wall seconds, the floor ``max(requests / rate, requests * latency /
-max_concurrency)``, the ratio to the floor, tap CPU seconds per 10,000 records and
-peak RSS. Then the incremental/full request ratio and a summary line.
+Printed per sync: requests made (and the minimum possible, full sync), wall seconds,
+the floor (defined below and printed with the results), the ratio, tap CPU seconds
+per 10,000 records and peak RSS; then the same per stream family (a parent stream
+and its children, which the tap syncs as one unit), the incremental/full request
+ratio, the state size and a summary line.
 
-    python bench/tap_sync.py                 # medium: ~25,000 requests, ~9 minutes
-    python bench/tap_sync.py --scale small   # quick run
+The floor counts the rate-limit budget actually left. Calendly (and the sandbox)
+count requests per token in fixed 60 s windows. A sync that starts in a window an
+earlier run (or family) partly used has only what is left of it, while one that
+starts in a fresh window may burst above the average rate. So the floor is
+``max(budget-bound, latency-bound)``:
+
+- budget-bound: the earliest the family's requests can all be answered when each
+  window admits at most its budget (what was left in the current window at the
+  family's start, then the full limit per window) and at most ``max_concurrency``
+  requests are in flight, each taking one latency;
+- latency-bound: the chain of requests that must follow each other (a parent's
+  pages, then one child request after the last page) times the latency.
+
+Window usage comes from the sandbox's own count of admitted requests (recorded by
+this script); family start and wall times from the tap's "Finished <stream> in <s> s"
+log lines.
+
+    python bench/tap_sync.py                          # medium: ~25,000 requests, ~9 minutes
+    python bench/tap_sync.py --scale small            # quick run
+    python bench/tap_sync.py --scale wide             # 1,000 members at 100 ms latency
+    python bench/tap_sync.py --scale wide --rate 100000   # latency-bound: no rate limit hit
 """
 
 from __future__ import annotations
@@ -19,18 +39,60 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tap_calendly.sandbox.rate_limit import WINDOW_SECONDS, RateDecision
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 
 TAP = Path(sys.executable).parent / "tap-calendly"
+
+#: Default latency per scale: the wide org is the per-member fan-out case at 100 ms.
+DEFAULT_LATENCY_MS = {"wide": 100.0}
+
+#: Families whose parent lists are independent of each other (each webhook scope is
+#: its own list), so their chain is one request, not the sum of the parent's pages.
+INDEPENDENT_PARENT_LISTS = {"webhook_subscriptions"}
+#: Child streams whose requests for one parent follow each other (the pages of one
+#: list). Other children's requests for a parent (availability windows, one list) are
+#: independent. ``users`` makes no request per parent (its one request is /users/me,
+#: which precedes everything: it is in the chain of the run's first family).
+PAGED_CHILDREN = {"event_invitees", "routing_form_submissions"}
+NO_REQUEST_CHILDREN = {"users"}
+
+FLOOR_DEFINITION = (
+    "floor = max(budget-bound, latency-bound); budget-bound = earliest completion of the "
+    "requests when each fixed 60 s window admits at most what is left of its budget "
+    "(current window at the start, then the full limit) with at most max_concurrency in "
+    "flight at one latency each; latency-bound = dependent chain x latency, the chain "
+    "being /users/me (first family only), the parent's pages, then the deepest child "
+    "(ceil(child requests / parents) for paged children, else 1)"
+)
+
+_FINISHED = re.compile(
+    r"^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \| INFO .*?\| "
+    r"Finished (?P<name>\S+) in (?P<elapsed>[\d.]+) s: (?P<parts>.*?); rate-limit waits"
+)
+_PART = re.compile(r"(?P<stream>\w+): (?P<records>\d+) records, (?P<requests>\d+) requests")
+
+
+@dataclass
+class Family:
+    """One parent stream and its children, as the tap reported them."""
+
+    name: str
+    started: float  # epoch seconds
+    wall: float
+    requests_by_stream: dict[str, int]
+    records_by_stream: dict[str, int]
 
 
 @dataclass
@@ -38,9 +100,83 @@ class SyncFigures:
     requests: int
     records: int
     wall: float
+    started: float  # epoch seconds
     cpu: float
     peak_rss_mb: float
     state: dict[str, Any]
+    families: list[Family] = field(default_factory=list)
+
+
+class AdmittedRequests:
+    """The sandbox's admitted requests for one token, with their (epoch) times.
+
+    Wraps the sandbox limiter's ``hit`` so the floor can know how much of the current
+    window was already used when a sync or a family starts.
+    """
+
+    def __init__(self, sandbox: Sandbox, token: str) -> None:
+        self.limit = sandbox.app.limiter.limit
+        self.times: list[float] = []
+        self._lock = threading.Lock()
+        limiter = sandbox.app.limiter
+        hit = limiter.hit
+
+        def recording_hit(key: str) -> RateDecision:
+            decision = hit(key)
+            if key == token and decision.allowed:
+                with self._lock:
+                    self.times.append(time.time())
+            return decision
+
+        limiter.hit = recording_hit  # type: ignore[method-assign]
+
+    def budget_at(self, moment: float) -> tuple[int, float]:
+        """(requests left, seconds left) in the window open at ``moment``."""
+        with self._lock:
+            times = [t for t in self.times if t < moment]
+        window_start: float | None = None
+        used = 0
+        for t in times:  # the sandbox's rule: a window starts at its first request
+            if window_start is None or t - window_start >= WINDOW_SECONDS:
+                window_start, used = t, 0
+            used += 1
+        if window_start is None or moment - window_start >= WINDOW_SECONDS:
+            return self.limit, WINDOW_SECONDS
+        return self.limit - used, window_start + WINDOW_SECONDS - moment
+
+    def between(self, start: float, end: float) -> int:
+        with self._lock:
+            return sum(1 for t in self.times if start <= t <= end)
+
+
+def budget_bound(requests: int, budget: int, window_left: float, limit: int, speed: float) -> float:
+    """Earliest completion of ``requests`` at ``speed`` req/s under fixed windows."""
+    elapsed, left, span = 0.0, float(requests), window_left
+    while True:
+        can = min(budget, speed * span)
+        if left <= can:
+            return elapsed + left / speed
+        left -= can
+        elapsed += span
+        budget, span = limit, WINDOW_SECONDS
+
+
+def floor_seconds(
+    requests: int,
+    chain: int,
+    admitted: AdmittedRequests,
+    started: float,
+    latency_ms: float,
+    concurrency: int,
+) -> tuple[float, str]:
+    """The floor and which bound sets it (see the module docstring)."""
+    latency = latency_ms / 1000
+    budget, window_left = admitted.budget_at(started)
+    by_budget = budget_bound(
+        requests, budget, window_left, admitted.limit, concurrency / max(latency, 1e-6)
+    )
+    by_chain = chain * latency
+    return (by_budget, "budget") if by_budget >= by_chain else (by_chain, "latency")
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -59,7 +195,7 @@ def pages(n: int, size: int = 100) -> int:
 
 
 def minimum_requests(truth: dict[str, list[dict[str, Any]]], horizon_days: int = 14) -> int:
-    """The fewest requests a complete full sync can make (see tests/tap/test_tap_requests.py)."""
+    """The fewest requests a complete full sync can make (see tests/tap/test_requests.py)."""
     users = len(truth["organization_memberships"])
     invitees = Counter(i["event"] for i in truth["event_invitees"])
     submissions = Counter(s["routing_form"] for s in truth["routing_form_submissions"])
@@ -85,6 +221,28 @@ def minimum_requests(truth: dict[str, list[dict[str, Any]]], horizon_days: int =
     )
 
 
+def families_from_log(log: str) -> list[Family]:
+    """The tap's per-family "Finished" lines (start = log time - elapsed)."""
+    found = []
+    for line in log.splitlines():
+        match = _FINISHED.match(line)
+        if not match:
+            continue
+        logged = datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        elapsed = float(match["elapsed"])
+        parts = list(_PART.finditer(match["parts"]))
+        found.append(
+            Family(
+                match["name"],
+                logged - elapsed,
+                elapsed,
+                {p["stream"]: int(p["requests"]) for p in parts},
+                {p["stream"]: int(p["records"]) for p in parts},
+            )
+        )
+    return found
+
+
 def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
             state: dict[str, Any] | None) -> SyncFigures:  # fmt: skip
     config_file = workdir / f"{name}-config.json"
@@ -97,6 +255,7 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
     out_path = workdir / f"{name}.jsonl"
     err_path = workdir / f"{name}.log"
     sandbox.reset_counts()
+    started_epoch = time.time()
     started = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         pid = os.posix_spawn(args[0], args, dict(os.environ), file_actions=[
@@ -114,9 +273,9 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
                 break
             time.sleep(0.2)
     wall = time.monotonic() - started
+    log = err_path.read_text(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
-        tail = err_path.read_text(errors="replace").splitlines()[-5:]
-        raise SystemExit(f"tap failed ({name}):\n" + "\n".join(tail))
+        raise SystemExit(f"tap failed ({name}):\n" + "\n".join(log.splitlines()[-5:]))
     records = 0
     last_state: dict[str, Any] = {}
     with out_path.open("rb") as handle:
@@ -129,50 +288,92 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
         requests=sum(sandbox.request_counts().values()),
         records=records,
         wall=wall,
+        started=started_epoch,
         cpu=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=peak_kb / 1024,
         state=last_state,
+        families=families_from_log(log),
     )
 
 
-def report(name: str, figures: SyncFigures, rate: float, latency_ms: float,
+def family_chain(family: Family, *, first: bool) -> int:
+    """Requests that must follow each other (see ``FLOOR_DEFINITION``)."""
+    parent = family.requests_by_stream.get(family.name, 0)
+    serial = min(parent, 1) if family.name in INDEPENDENT_PARENT_LISTS else parent
+    parents = max(family.records_by_stream.get(family.name, 0), 1)
+    depth = 0
+    for stream, requests in family.requests_by_stream.items():
+        if stream == family.name or stream in NO_REQUEST_CHILDREN or not requests:
+            continue
+        depth = max(depth, math.ceil(requests / parents) if stream in PAGED_CHILDREN else 1)
+    return (1 if first else 0) + serial + depth
+
+
+def report(name: str, figures: SyncFigures, admitted: AdmittedRequests, latency_ms: float,
            concurrency: int) -> float:  # fmt: skip
-    floor = max(figures.requests / (rate / 60), figures.requests * latency_ms / 1000 / concurrency)
-    ratio = figures.wall / floor if floor else float("nan")
+    """Print the run's and each family's figures; return the worst wall/floor ratio."""
+    rows = []
+    chains = []
+    for index, family in enumerate(figures.families):
+        requests = admitted.between(family.started, family.started + family.wall)
+        chain = family_chain(family, first=index == 0)
+        chains.append(chain)
+        floor, bound = floor_seconds(
+            requests, chain, admitted, family.started, latency_ms, concurrency
+        )
+        rows.append((family, requests, floor, bound, family.wall / floor if floor else math.nan))
+    chain = max(chains, default=1)
+    budget, window_left = admitted.budget_at(figures.started)
+    floor, bound = floor_seconds(
+        figures.requests, chain, admitted, figures.started, latency_ms, concurrency
+    )
+    ratio = figures.wall / floor if floor else math.nan
     cpu_per_10k = figures.cpu / max(figures.records, 1) * 10_000
     print(f"{name}.requests {figures.requests}")
     print(f"{name}.records {figures.records}")
+    print(f"{name}.budget_left_at_start {budget} requests, {window_left:.1f} s of the window")
     print(f"{name}.wall_seconds {figures.wall:.1f}")
-    print(f"{name}.floor_seconds {floor:.1f}")
+    print(f"{name}.floor_seconds {floor:.1f} ({bound}-bound)")
     print(f"{name}.wall_to_floor {ratio:.3f}")
     print(f"{name}.tap_cpu_seconds {figures.cpu:.1f}")
     print(f"{name}.cpu_seconds_per_10k_records {cpu_per_10k:.2f}")
     print(f"{name}.peak_rss_mb {figures.peak_rss_mb:.0f}")
+    for family, requests, floor, bound, family_ratio in rows:
+        print(
+            f"{name}.family.{family.name} requests {requests} wall {family.wall:.2f} s "
+            f"floor {floor:.2f} s ({bound}-bound) ratio {family_ratio:.3f}"
+        )
     sys.stdout.flush()
-    return ratio
+    return max([ratio, *(row[4] for row in rows)])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="medium")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--latency-ms", type=float, default=None, help="default 100 for wide, else 50"
+    )
     parser.add_argument("--rate", type=int, default=3000, help="sandbox requests per minute")
     parser.add_argument("--max-concurrency", type=int, default=8)
     parser.add_argument("--lookback-days", type=float, default=30)
     parser.add_argument("--workdir", type=Path, default=None)
     opts = parser.parse_args()
+    latency_ms = opts.latency_ms
+    if latency_ms is None:
+        latency_ms = DEFAULT_LATENCY_MS.get(opts.scale, 50.0)
 
     settings = SandboxSettings(
         seed=opts.seed,
         scale=opts.scale,
         rate_limit_per_minute=opts.rate,
-        latency_ms=opts.latency_ms,
+        latency_ms=latency_ms,
         webhooks=False,
     )
     workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="tap-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     with Sandbox(settings).start() as sandbox:
+        admitted = AdmittedRequests(sandbox, sandbox.admin_token)
         truth = sandbox.ground_truth()
         minimum = minimum_requests(truth)
         config = {
@@ -182,22 +383,26 @@ def main() -> None:
             "lookback_days": opts.lookback_days,
         }
         print(f"scale {opts.scale}")
+        print(f"latency_ms {latency_ms:g}")
+        print(f"rate_per_minute {opts.rate}")
+        print(f"max_concurrency {opts.max_concurrency}")
+        print(f"floor_definition {FLOOR_DEFINITION}")
         print(f"minimum_requests {minimum}")
         full = run_tap(sandbox, workdir, "full", config, None)
-        full_ratio = report("full", full, opts.rate, opts.latency_ms, opts.max_concurrency)
+        full_worst = report("full", full, admitted, latency_ms, opts.max_concurrency)
         print(f"full.requests_over_minimum {full.requests / minimum - 1:+.2%}")
         sandbox.advance(timedelta(days=1))
         incremental = run_tap(sandbox, workdir, "incremental", config, full.state)
-        inc_ratio = report(
-            "incremental", incremental, opts.rate, opts.latency_ms, opts.max_concurrency
-        )
+        inc_worst = report("incremental", incremental, admitted, latency_ms, opts.max_concurrency)
         share = incremental.requests / full.requests
         print(f"incremental.share_of_full_requests {share:.1%}")
         print(f"state_bytes {len(json.dumps(incremental.state))}")
     print(
-        f"summary scale={opts.scale} full={full.requests} req ({full.requests / minimum - 1:+.1%} "
-        f"vs min) {full.wall:.0f}s x{full_ratio:.2f} floor; incremental={incremental.requests} "
-        f"req ({share:.0%} of full) {incremental.wall:.0f}s x{inc_ratio:.2f} floor; "
+        f"summary scale={opts.scale} latency={latency_ms:g}ms rate={opts.rate}/min "
+        f"full={full.requests} req ({full.requests / minimum - 1:+.1%} vs min) "
+        f"{full.wall:.0f}s, worst wall/floor x{full_worst:.2f}; "
+        f"incremental={incremental.requests} req ({share:.0%} of full) {incremental.wall:.0f}s, "
+        f"worst wall/floor x{inc_worst:.2f}; "
         f"peak RSS {max(full.peak_rss_mb, incremental.peak_rss_mb):.0f} MB; "
         f"CPU {full.cpu / max(full.records, 1) * 10_000:.2f}s/10k records"
     )
