@@ -6,22 +6,25 @@ messages to a file, so its CPU time and peak RSS are measured on their own.
 
 Printed per sync: requests made (and the minimum possible, full sync), wall seconds,
 the floor (defined below and printed with the results), the ratio, tap CPU seconds
-per 10,000 records and peak RSS; then the same per stream family (a parent stream
-and its children, which the tap syncs as one unit), the incremental/full request
-ratio, the state size and a summary line.
+per 10,000 records, the sandbox's own CPU seconds and peak RSS; then per stream family
+(a parent stream and its children, which the tap syncs as one unit) its requests,
+wall, floor, ratio and the tap's main-thread CPU (it writes every record, so a family
+whose main-thread CPU nears its wall is bound by record output, not requests); then
+the incremental/full request ratio, the state size and a summary line.
 
 The floor counts the rate-limit budget actually left. Calendly (and the sandbox)
 count requests per token in fixed 60 s windows. A sync that starts in a window an
 earlier run (or family) partly used has only what is left of it, while one that
-starts in a fresh window may burst above the average rate. So the floor is
-``max(budget-bound, latency-bound)``:
+starts in a fresh window may burst above the average rate. The floor is the largest
+of three lower bounds, and the printed label says which one it is:
 
-- budget-bound: the earliest the family's requests can all be answered when each
-  window admits at most its budget (what was left in the current window at the
-  family's start, then the full limit per window) and at most ``max_concurrency``
-  requests are in flight, each taking one latency;
-- latency-bound: the chain of requests that must follow each other (a parent's
-  pages, then one child request after the last page) times the latency.
+- concurrency: ``requests x latency / max_concurrency`` (no window runs out);
+- budget: the earliest the requests can all be answered when each window admits at
+  most its budget (what was left of the current window at the start, then the full
+  limit per window), still at most ``max_concurrency`` in flight at one latency each;
+- latency: the chain of requests that must follow each other (``/users/me`` in the
+  run's first family, a parent's pages, then the deepest child: the pages of one
+  event's invitees or one form's submissions) times the latency.
 
 Window usage comes from the sandbox's own count of admitted requests (recorded by
 this script); family start and wall times from the tap's "Finished <stream> in <s> s"
@@ -52,6 +55,7 @@ from typing import Any
 
 from tap_calendly.sandbox.rate_limit import WINDOW_SECONDS, RateDecision
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
+from tap_calendly.sandbox.server import SandboxRequestHandler
 
 TAP = Path(sys.executable).parent / "tap-calendly"
 
@@ -69,17 +73,21 @@ PAGED_CHILDREN = {"event_invitees", "routing_form_submissions"}
 NO_REQUEST_CHILDREN = {"users"}
 
 FLOOR_DEFINITION = (
-    "floor = max(budget-bound, latency-bound); budget-bound = earliest completion of the "
-    "requests when each fixed 60 s window admits at most what is left of its budget "
-    "(current window at the start, then the full limit) with at most max_concurrency in "
-    "flight at one latency each; latency-bound = dependent chain x latency, the chain "
-    "being /users/me (first family only), the parent's pages, then the deepest child "
-    "(ceil(child requests / parents) for paged children, else 1)"
+    "floor = the largest of: concurrency = latency x (lead + ceil((requests - lead) / "
+    "max_concurrency)), lead = /users/me (first family) + the parent's first page; "
+    "budget = earliest completion when each fixed 60 s window admits at most what is "
+    "left of its budget (current window at the start, then the full limit), at most "
+    "max_concurrency in flight; latency = dependent chain x latency, the chain being "
+    "/users/me (first family), the parent's pages, then the deepest child "
+    "(ceil(child requests / parents) for paged children, else 1). Printed twice: at the "
+    "configured latency, and at the sandbox's measured mean response time (latency + "
+    "its processing)"
 )
 
 _FINISHED = re.compile(
     r"^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \| INFO .*?\| "
-    r"Finished (?P<name>\S+) in (?P<elapsed>[\d.]+) s: (?P<parts>.*?); rate-limit waits"
+    r"Finished (?P<name>\S+) in (?P<elapsed>[\d.]+) s \(main thread CPU (?P<cpu>[\d.]+) s\): "
+    r"(?P<parts>.*?); rate-limit waits"
 )
 _PART = re.compile(r"(?P<stream>\w+): (?P<records>\d+) records, (?P<requests>\d+) requests")
 
@@ -93,6 +101,7 @@ class Family:
     wall: float
     requests_by_stream: dict[str, int]
     records_by_stream: dict[str, int]
+    main_cpu: float  # the tap's main thread (it writes every record)
 
 
 @dataclass
@@ -102,21 +111,25 @@ class SyncFigures:
     wall: float
     started: float  # epoch seconds
     cpu: float
+    sandbox_cpu: float  # this process: the sandbox serving the tap
     peak_rss_mb: float
     state: dict[str, Any]
     families: list[Family] = field(default_factory=list)
 
 
-class AdmittedRequests:
-    """The sandbox's admitted requests for one token, with their (epoch) times.
+class ServerLog:
+    """What the sandbox saw: each admitted request's time and each request's service time.
 
-    Wraps the sandbox limiter's ``hit`` so the floor can know how much of the current
-    window was already used when a sync or a family starts.
+    Wraps the sandbox limiter's ``hit`` (to know how much of the current window was
+    used when a sync or a family starts) and the request handler (to know how long the
+    sandbox took to answer: the configured latency plus its own processing, which on a
+    loaded machine can be much more than the latency).
     """
 
     def __init__(self, sandbox: Sandbox, token: str) -> None:
         self.limit = sandbox.app.limiter.limit
-        self.times: list[float] = []
+        self.admitted: list[float] = []
+        self.spans: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         limiter = sandbox.app.limiter
         hit = limiter.hit
@@ -125,15 +138,28 @@ class AdmittedRequests:
             decision = hit(key)
             if key == token and decision.allowed:
                 with self._lock:
-                    self.times.append(time.time())
+                    self.admitted.append(time.time())
             return decision
 
         limiter.hit = recording_hit  # type: ignore[method-assign]
+        handle = SandboxRequestHandler._api
+
+        def timed(
+            handler: SandboxRequestHandler, method: str, path: str, query: str, body: bytes
+        ) -> None:
+            started = time.time()
+            try:
+                handle(handler, method, path, query, body)
+            finally:
+                with self._lock:
+                    self.spans.append((started, time.time()))
+
+        SandboxRequestHandler._api = timed  # type: ignore[method-assign,assignment]
 
     def budget_at(self, moment: float) -> tuple[int, float]:
         """(requests left, seconds left) in the window open at ``moment``."""
         with self._lock:
-            times = [t for t in self.times if t < moment]
+            times = [t for t in self.admitted if t < moment]
         window_start: float | None = None
         used = 0
         for t in times:  # the sandbox's rule: a window starts at its first request
@@ -144,9 +170,28 @@ class AdmittedRequests:
             return self.limit, WINDOW_SECONDS
         return self.limit - used, window_start + WINDOW_SECONDS - moment
 
-    def between(self, start: float, end: float) -> int:
+    def admitted_between(self, start: float, end: float) -> int:
         with self._lock:
-            return sum(1 for t in self.times if start <= t <= end)
+            return sum(1 for t in self.admitted if start <= t <= end)
+
+    def mean_response(self, start: float, end: float) -> float | None:
+        """Mean seconds the sandbox took per request begun in [start, end]."""
+        with self._lock:
+            spans = [b - a for a, b in self.spans if start <= a <= end]
+        return sum(spans) / len(spans) if spans else None
+
+
+@dataclass(frozen=True)
+class Work:
+    """A sync's or a family's requests, as the floor sees them."""
+
+    requests: int
+    #: Requests that must be answered before any other can be sent (/users/me, the
+    #: first page of the parent list).
+    lead: int
+    #: The longest run of requests that must follow each other.
+    chain: int
+    started: float  # epoch seconds
 
 
 def budget_bound(requests: int, budget: int, window_left: float, limit: int, speed: float) -> float:
@@ -162,21 +207,20 @@ def budget_bound(requests: int, budget: int, window_left: float, limit: int, spe
 
 
 def floor_seconds(
-    requests: int,
-    chain: int,
-    admitted: AdmittedRequests,
-    started: float,
-    latency_ms: float,
-    concurrency: int,
+    work: Work, server: ServerLog, latency: float, concurrency: int
 ) -> tuple[float, str]:
-    """The floor and which bound sets it (see the module docstring)."""
-    latency = latency_ms / 1000
-    budget, window_left = admitted.budget_at(started)
-    by_budget = budget_bound(
-        requests, budget, window_left, admitted.limit, concurrency / max(latency, 1e-6)
-    )
-    by_chain = chain * latency
-    return (by_budget, "budget") if by_budget >= by_chain else (by_chain, "latency")
+    """The floor for ``work`` at ``latency`` seconds per request, and its binding bound."""
+    budget, window_left = server.budget_at(work.started)
+    rest = max(work.requests - work.lead, 0)
+    bounds = {
+        "concurrency": latency * (work.lead + math.ceil(rest / concurrency)),
+        "budget": budget_bound(
+            work.requests, budget, window_left, server.limit, concurrency / max(latency, 1e-6)
+        ),
+        "latency": latency * work.chain,
+    }
+    name = max(bounds, key=lambda key: bounds[key])
+    return bounds[name], name
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -238,6 +282,7 @@ def families_from_log(log: str) -> list[Family]:
                 elapsed,
                 {p["stream"]: int(p["requests"]) for p in parts},
                 {p["stream"]: int(p["records"]) for p in parts},
+                float(match["cpu"]),
             )
         )
     return found
@@ -257,6 +302,7 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
     sandbox.reset_counts()
     started_epoch = time.time()
     started = time.monotonic()
+    sandbox_cpu = time.process_time()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         pid = os.posix_spawn(args[0], args, dict(os.environ), file_actions=[
             (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
@@ -273,6 +319,7 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
                 break
             time.sleep(0.2)
     wall = time.monotonic() - started
+    sandbox_cpu = time.process_time() - sandbox_cpu
     log = err_path.read_text(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"tap failed ({name}):\n" + "\n".join(log.splitlines()[-5:]))
@@ -290,61 +337,94 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
         wall=wall,
         started=started_epoch,
         cpu=usage.ru_utime + usage.ru_stime,
+        sandbox_cpu=sandbox_cpu,
         peak_rss_mb=peak_kb / 1024,
         state=last_state,
         families=families_from_log(log),
     )
 
 
-def family_chain(family: Family, *, first: bool) -> int:
-    """Requests that must follow each other (see ``FLOOR_DEFINITION``)."""
+def family_work(family: Family, server: ServerLog, *, first: bool) -> Work:
+    """The family's requests, lead and chain (see ``FLOOR_DEFINITION``)."""
     parent = family.requests_by_stream.get(family.name, 0)
-    serial = min(parent, 1) if family.name in INDEPENDENT_PARENT_LISTS else parent
+    independent = family.name in INDEPENDENT_PARENT_LISTS
+    serial = min(parent, 1) if independent else parent
     parents = max(family.records_by_stream.get(family.name, 0), 1)
     depth = 0
     for stream, requests in family.requests_by_stream.items():
         if stream == family.name or stream in NO_REQUEST_CHILDREN or not requests:
             continue
         depth = max(depth, math.ceil(requests / parents) if stream in PAGED_CHILDREN else 1)
-    return (1 if first else 0) + serial + depth
-
-
-def report(name: str, figures: SyncFigures, admitted: AdmittedRequests, latency_ms: float,
-           concurrency: int) -> float:  # fmt: skip
-    """Print the run's and each family's figures; return the worst wall/floor ratio."""
-    rows = []
-    chains = []
-    for index, family in enumerate(figures.families):
-        requests = admitted.between(family.started, family.started + family.wall)
-        chain = family_chain(family, first=index == 0)
-        chains.append(chain)
-        floor, bound = floor_seconds(
-            requests, chain, admitted, family.started, latency_ms, concurrency
-        )
-        rows.append((family, requests, floor, bound, family.wall / floor if floor else math.nan))
-    chain = max(chains, default=1)
-    budget, window_left = admitted.budget_at(figures.started)
-    floor, bound = floor_seconds(
-        figures.requests, chain, admitted, figures.started, latency_ms, concurrency
+    owner = 1 if first else 0
+    return Work(
+        requests=server.admitted_between(family.started, family.started + family.wall),
+        lead=owner + (0 if independent else min(parent, 1)),
+        chain=owner + serial + depth,
+        started=family.started,
     )
-    ratio = figures.wall / floor if floor else math.nan
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Wall against the floor at the configured latency and at the measured response."""
+
+    configured: float
+    measured: float
+    text: str
+
+
+def judge(work: Work, wall: float, end: float, server: ServerLog, latency: float,
+          concurrency: int) -> Ratio:  # fmt: skip
+    floor, bound = floor_seconds(work, server, latency, concurrency)
+    response = server.mean_response(work.started, end) or latency
+    measured_floor, measured_bound = floor_seconds(work, server, response, concurrency)
+    configured = wall / floor if floor else math.nan
+    measured = wall / measured_floor if measured_floor else math.nan
+    return Ratio(
+        configured,
+        measured,
+        f"floor {floor:.2f} s ({bound}) x{configured:.3f} | at the measured response "
+        f"{response * 1000:.0f} ms: floor {measured_floor:.2f} s ({measured_bound}) "
+        f"x{measured:.3f}",
+    )
+
+
+def report(name: str, figures: SyncFigures, server: ServerLog, latency: float,
+           concurrency: int) -> Ratio:  # fmt: skip
+    """Print the run's and each family's figures; return the worst ratios."""
+    works = [
+        family_work(family, server, first=index == 0)
+        for index, family in enumerate(figures.families)
+    ]
+    run = Work(
+        requests=figures.requests,
+        lead=1,
+        chain=max((w.chain for w in works), default=1),
+        started=figures.started,
+    )
+    overall = judge(run, figures.wall, figures.started + figures.wall, server, latency, concurrency)
+    budget, window_left = server.budget_at(figures.started)
     cpu_per_10k = figures.cpu / max(figures.records, 1) * 10_000
     print(f"{name}.requests {figures.requests}")
     print(f"{name}.records {figures.records}")
     print(f"{name}.budget_left_at_start {budget} requests, {window_left:.1f} s of the window")
     print(f"{name}.wall_seconds {figures.wall:.1f}")
-    print(f"{name}.floor_seconds {floor:.1f} ({bound}-bound)")
-    print(f"{name}.wall_to_floor {ratio:.3f}")
+    print(f"{name}.wall_to_floor {overall.text}")
     print(f"{name}.tap_cpu_seconds {figures.cpu:.1f}")
+    print(f"{name}.sandbox_cpu_seconds {figures.sandbox_cpu:.1f}")
     print(f"{name}.cpu_seconds_per_10k_records {cpu_per_10k:.2f}")
     print(f"{name}.peak_rss_mb {figures.peak_rss_mb:.0f}")
-    for family, requests, floor, bound, family_ratio in rows:
+    ratios = [overall]
+    for family, work in zip(figures.families, works, strict=True):
+        end = family.started + family.wall
+        ratio = judge(work, family.wall, end, server, latency, concurrency)
+        ratios.append(ratio)
         print(
-            f"{name}.family.{family.name} requests {requests} wall {family.wall:.2f} s "
-            f"floor {floor:.2f} s ({bound}-bound) ratio {family_ratio:.3f}"
+            f"{name}.family.{family.name} requests {work.requests} wall {family.wall:.2f} s "
+            f"| {ratio.text} | main-thread CPU {family.main_cpu:.2f} s"
         )
     sys.stdout.flush()
-    return max([ratio, *(row[4] for row in rows)])
+    return Ratio(max(r.configured for r in ratios), max(r.measured for r in ratios), "worst")
 
 
 def main() -> None:
@@ -373,7 +453,7 @@ def main() -> None:
     workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="tap-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     with Sandbox(settings).start() as sandbox:
-        admitted = AdmittedRequests(sandbox, sandbox.admin_token)
+        server = ServerLog(sandbox, sandbox.admin_token)
         truth = sandbox.ground_truth()
         minimum = minimum_requests(truth)
         config = {
@@ -389,20 +469,24 @@ def main() -> None:
         print(f"floor_definition {FLOOR_DEFINITION}")
         print(f"minimum_requests {minimum}")
         full = run_tap(sandbox, workdir, "full", config, None)
-        full_worst = report("full", full, admitted, latency_ms, opts.max_concurrency)
+        full_worst = report("full", full, server, latency_ms / 1000, opts.max_concurrency)
         print(f"full.requests_over_minimum {full.requests / minimum - 1:+.2%}")
         sandbox.advance(timedelta(days=1))
         incremental = run_tap(sandbox, workdir, "incremental", config, full.state)
-        inc_worst = report("incremental", incremental, admitted, latency_ms, opts.max_concurrency)
+        inc_worst = report(
+            "incremental", incremental, server, latency_ms / 1000, opts.max_concurrency
+        )
         share = incremental.requests / full.requests
         print(f"incremental.share_of_full_requests {share:.1%}")
         print(f"state_bytes {len(json.dumps(incremental.state))}")
     print(
         f"summary scale={opts.scale} latency={latency_ms:g}ms rate={opts.rate}/min "
         f"full={full.requests} req ({full.requests / minimum - 1:+.1%} vs min) "
-        f"{full.wall:.0f}s, worst wall/floor x{full_worst:.2f}; "
+        f"{full.wall:.0f}s, worst wall/floor x{full_worst.configured:.2f} "
+        f"(x{full_worst.measured:.2f} at the measured response); "
         f"incremental={incremental.requests} req ({share:.0%} of full) {incremental.wall:.0f}s, "
-        f"worst wall/floor x{inc_worst:.2f}; "
+        f"worst wall/floor x{inc_worst.configured:.2f} "
+        f"(x{inc_worst.measured:.2f} at the measured response); "
         f"peak RSS {max(full.peak_rss_mb, incremental.peak_rss_mb):.0f} MB; "
         f"CPU {full.cpu / max(full.records, 1) * 10_000:.2f}s/10k records"
     )

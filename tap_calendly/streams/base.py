@@ -125,7 +125,8 @@ class CalendlyStream(RESTStream[str | None]):
         self._warn_lock = threading.Lock()
         self._warned = False
         self._emitted = 0
-        self._started_at: float | None = None
+        #: When this stream's sync began: monotonic and main-thread CPU seconds.
+        self._started_at: tuple[float, float] | None = None
         #: A 403 (or a top-level 404) skipped all or part of this stream this run.
         self._incomplete = False
 
@@ -217,9 +218,10 @@ class CalendlyStream(RESTStream[str | None]):
     ) -> Iterator[list[Record]]:
         """Yield each page's records; the next page is already in flight meanwhile.
 
-        ``on_page`` runs as soon as a page arrives, on the pool for a prefetched page:
-        the children of page N+1 are queued while page N is still being emitted, so
-        the pool never idles at a page boundary. At most one page runs ahead.
+        ``on_page`` runs as soon as a page arrives, on the pool for a prefetched page.
+        The next page's request jumps the pool's queue, so the children of page N+1
+        are queued while page N's are still running and the pool never idles at a
+        page boundary. At most one page runs ahead of the page being emitted.
         """
         paginator = self.get_new_paginator()
         prefetch = self.prefetch_pages and self.paginated and not in_worker()
@@ -231,7 +233,7 @@ class CalendlyStream(RESTStream[str | None]):
                 paginator.advance(response)
                 more = not paginator.finished and not stop
                 if more and prefetch:
-                    pending = self.sync_context.fanout.run(
+                    pending = self.sync_context.fanout.run_first(
                         partial(self.load_page, context, paginator.current_value, on_page)
                     )
                 yield page
@@ -292,7 +294,7 @@ class CalendlyStream(RESTStream[str | None]):
 
     def mark_started(self) -> None:
         if self._started_at is None:
-            self._started_at = time.monotonic()
+            self._started_at = (time.monotonic(), time.thread_time())
 
     def family(self) -> list[CalendlyStream]:
         """This stream and all its descendants."""
@@ -302,10 +304,11 @@ class CalendlyStream(RESTStream[str | None]):
         return streams
 
     def log_progress(self, *, final: bool = False) -> None:
-        started = self._started_at if self._started_at is not None else time.monotonic()
+        started, cpu = self._started_at or (time.monotonic(), time.thread_time())
         self.sync_context.log_progress(
             [FamilyProgress(s.name, s.emitted) for s in self.family()],
             elapsed=time.monotonic() - started,
+            cpu=time.thread_time() - cpu,
             final=final,
         )
 

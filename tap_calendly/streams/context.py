@@ -127,12 +127,19 @@ class SyncContext:
     # -- progress ----------------------------------------------------------------------
 
     def log_progress(
-        self, family: Sequence[FamilyProgress], *, elapsed: float, final: bool = False
+        self,
+        family: Sequence[FamilyProgress],
+        *,
+        elapsed: float,
+        cpu: float,
+        final: bool = False,
     ) -> None:
         """One line per parent stream and its children: records, requests, time, waits.
 
-        The final line reads ``Finished <stream> in <seconds> s: ...`` (the benchmark
-        parses it for per-family wall times).
+        ``cpu`` is the main thread's CPU time, which writes every record: when it is
+        close to ``elapsed`` the family is bound by record output, not by requests.
+        The final line reads ``Finished <stream> in <s> s (main thread CPU <s> s): ...``
+        (the benchmark parses it for per-family wall times).
         """
         if not self.started or not family:
             return
@@ -142,10 +149,12 @@ class SyncContext:
         )
         stats = self.client.limiter.stats
         self.logger.info(
-            "%s %s in %.3f s: %s; rate-limit waits so far: %d (%.1f thread-seconds), 429s: %d",
+            "%s %s in %.3f s (main thread CPU %.3f s): %s; rate-limit waits so far: %d "
+            "(%.1f thread-seconds), 429s: %d",
             "Finished" if final else "Progress",
             family[0].name,
             elapsed,
+            cpu,
             parts,
             stats.waits,
             stats.wait_seconds,

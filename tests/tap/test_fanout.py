@@ -21,6 +21,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from tap_calendly.streams.context import SyncContext
+from tap_calendly.streams.fanout import FanOut
 from tap_calendly.tap import TapCalendly
 from tests.support.tap_run import select_streams
 
@@ -152,3 +153,19 @@ def test_member_list_is_listed_once_when_memberships_were_not_synced():
     assert context.member_user_uris() == [ME, OTHER]
     assert api.counts["/organization_memberships"] == 1
     context.close()
+
+
+def test_a_parents_next_page_jumps_the_queue_and_cancelled_jobs_never_run():
+    pool = FanOut(1)
+    release = threading.Event()
+    order: list[str] = []
+    blocker = pool.run(release.wait)  # occupies the only worker
+    queued = {name: pool.run(lambda name=name: order.append(name)) for name in "AB"}
+    first = pool.run_first(lambda: order.append("next page"))
+    queued["A"].cancel()
+    release.set()
+    for future in (blocker, first, queued["B"]):
+        future.result(timeout=10)
+    pool.shutdown()
+    assert order == ["next page", "B"]
+    assert queued["A"].cancelled()
