@@ -47,7 +47,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,6 +56,7 @@ from typing import Any
 from tap_calendly.sandbox.rate_limit import WINDOW_SECONDS, RateDecision
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.sandbox.server import SandboxRequestHandler
+from tap_calendly.windows import format_api_time, incremental_window_start, parse_datetime
 
 TAP = Path(sys.executable).parent / "tap-calendly"
 
@@ -78,8 +79,9 @@ FLOOR_DEFINITION = (
     "budget = earliest completion when each fixed 60 s window admits at most what is "
     "left of its budget (current window at the start, then the full limit), at most "
     "max_concurrency in flight; latency = dependent chain x latency, the chain being "
-    "/users/me (first family), the parent's pages, then the deepest child "
-    "(ceil(child requests / parents) for paged children, else 1). Printed twice: at the "
+    "/users/me (first family), the parent's pages, then the deepest child (a form's "
+    "submission pages from the ground truth; ceil(requests / parents) for invitees; "
+    "else 1). Printed twice: at the "
     "configured latency, and at the sandbox's measured mean response time (latency + "
     "its processing)"
 )
@@ -344,8 +346,41 @@ def run_tap(sandbox: Sandbox, workdir: Path, name: str, config: dict[str, Any],
     )
 
 
-def family_work(family: Family, server: ServerLog, *, first: bool) -> Work:
-    """The family's requests, lead and chain (see ``FLOOR_DEFINITION``)."""
+def submission_chain(truth: dict[str, list[dict[str, Any]]], bookmark: str | None,
+                     lookback_days: float) -> int:  # fmt: skip
+    """Pages the form with the most submissions to read needs, one after another.
+
+    Submissions are read newest first and, on an incremental run, up to the first page
+    that reaches the re-read window (the tap's rule, from the ground truth).
+    """
+    window = incremental_window_start(
+        start_date=None, bookmark=bookmark, lookback_days=lookback_days
+    )
+    cut = format_api_time(window) if window else None
+    by_form: dict[str, list[str]] = defaultdict(list)
+    for row in truth["routing_form_submissions"]:
+        by_form[row["routing_form"]].append(format_api_time(parse_datetime(row["created_at"])))
+    deepest = 0
+    for form in truth["routing_forms"]:
+        created = sorted(by_form[form["uri"]], reverse=True)
+        needed = pages(len(created))
+        if cut is not None:
+            for page in range(needed):
+                if created and created[min((page + 1) * 100, len(created)) - 1] < cut:
+                    needed = page + 1
+                    break
+        deepest = max(deepest, needed)
+    return deepest
+
+
+def family_work(
+    family: Family, server: ServerLog, child_chains: dict[str, int], *, first: bool
+) -> Work:
+    """The family's requests, lead and chain (see ``FLOOR_DEFINITION``).
+
+    ``child_chains`` gives a child stream's longest run of requests for one parent
+    where it is known from the ground truth; otherwise it is estimated from below.
+    """
     parent = family.requests_by_stream.get(family.name, 0)
     independent = family.name in INDEPENDENT_PARENT_LISTS
     serial = min(parent, 1) if independent else parent
@@ -354,7 +389,8 @@ def family_work(family: Family, server: ServerLog, *, first: bool) -> Work:
     for stream, requests in family.requests_by_stream.items():
         if stream == family.name or stream in NO_REQUEST_CHILDREN or not requests:
             continue
-        depth = max(depth, math.ceil(requests / parents) if stream in PAGED_CHILDREN else 1)
+        estimate = math.ceil(requests / parents) if stream in PAGED_CHILDREN else 1
+        depth = max(depth, child_chains.get(stream, estimate))
     owner = 1 if first else 0
     return Work(
         requests=server.admitted_between(family.started, family.started + family.wall),
@@ -390,10 +426,10 @@ def judge(work: Work, wall: float, end: float, server: ServerLog, latency: float
 
 
 def report(name: str, figures: SyncFigures, server: ServerLog, latency: float,
-           concurrency: int) -> Ratio:  # fmt: skip
+           concurrency: int, child_chains: dict[str, int]) -> Ratio:  # fmt: skip
     """Print the run's and each family's figures; return the worst ratios."""
     works = [
-        family_work(family, server, first=index == 0)
+        family_work(family, server, child_chains, first=index == 0)
         for index, family in enumerate(figures.families)
     ]
     run = Work(
@@ -469,12 +505,19 @@ def main() -> None:
         print(f"floor_definition {FLOOR_DEFINITION}")
         print(f"minimum_requests {minimum}")
         full = run_tap(sandbox, workdir, "full", config, None)
-        full_worst = report("full", full, server, latency_ms / 1000, opts.max_concurrency)
+        chains = {"routing_form_submissions": submission_chain(truth, None, opts.lookback_days)}
+        full_worst = report("full", full, server, latency_ms / 1000, opts.max_concurrency, chains)
         print(f"full.requests_over_minimum {full.requests / minimum - 1:+.2%}")
         sandbox.advance(timedelta(days=1))
+        bookmark = full.state.get("bookmarks", {}).get("routing_form_submissions", {})
+        chains = {
+            "routing_form_submissions": submission_chain(
+                sandbox.ground_truth(), bookmark.get("replication_key_value"), opts.lookback_days
+            )
+        }
         incremental = run_tap(sandbox, workdir, "incremental", config, full.state)
         inc_worst = report(
-            "incremental", incremental, server, latency_ms / 1000, opts.max_concurrency
+            "incremental", incremental, server, latency_ms / 1000, opts.max_concurrency, chains
         )
         share = incremental.requests / full.requests
         print(f"incremental.share_of_full_requests {share:.1%}")
