@@ -1,36 +1,28 @@
-"""TapCalendly: settings, stream discovery, and the run's shared resources.
+"""TapCalendly: settings, stream discovery, and the run's sync context.
 
-Discovery needs neither network nor token: streams are static. The owner (user and
-organization URIs, the full ``/users/me`` record, the server's clock) is looked up
-once per run, lazily, on the first request that needs it. All streams share one
-transport (session + rate limiter + token) and one fan-out pool.
+Discovery needs neither network nor token: streams are static. Streams get a
+:class:`SyncContext` (the client, the fan-out pool, the owner lookup, the member
+list, progress logging), never the tap; it creates the client on first use.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
-from tap_calendly.api import CalendlyClient, CalendlyError, ConfigError, Owner, Settings
-from tap_calendly.api.auth import BearerAuth
-from tap_calendly.api.ratelimit import RateLimiter
-from tap_calendly.api.transport import Transport
-from tap_calendly.fanout import FanOut
+from tap_calendly.api import CalendlyError, ConfigError, Settings
 from tap_calendly.output import CalendlySingerWriter
 from tap_calendly.settings_schema import settings_jsonschema
 from tap_calendly.streams import STREAM_TYPES
+from tap_calendly.streams.context import SyncContext
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
-
-    from tap_calendly.client import CalendlyStream
 
 
 class TapCalendly(Tap):
@@ -54,10 +46,8 @@ class TapCalendly(Tap):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._settings: Settings | None = None
+        self._sync: SyncContext | None = None
         super().__init__(*args, **kwargs)
-        self._members: list[str] | None = None
-        #: Number of parent streams currently emitting records (see ChildStream).
-        self.parents_syncing = 0
 
     # -- settings --------------------------------------------------------------------
 
@@ -80,101 +70,20 @@ class TapCalendly(Tap):
         return self._settings
 
     @property
-    def api_url(self) -> str:
-        return self.settings.base_url
-
-    # -- shared resources (created on first use, never at discovery) -------------------
-
-    @cached_property
-    def client(self) -> CalendlyClient:
-        return CalendlyClient.from_settings(self.settings)
-
-    @property
-    def limiter(self) -> RateLimiter:
-        return self.client.limiter
-
-    @property
-    def transport(self) -> Transport:
-        return self.client.transport
-
-    @cached_property
-    def bearer_auth(self) -> BearerAuth:
-        return BearerAuth(self.transport.tokens)
-
-    @cached_property
-    def fanout(self) -> FanOut:
-        return FanOut(self.settings.max_concurrency)
-
-    def owner(self) -> Owner:
-        """``/users/me`` once per run: URIs for filters, the full user, server time."""
-        first = self.client._owner is None
-        owner = self.client.owner()
-        if first:
-            self.logger.info(
-                "Syncing as %s, scope=%s, server time %s",
-                owner.user_uri,
-                self.settings.scope,
-                owner.server_now.isoformat(),
+    def sync_context(self) -> SyncContext:
+        """The run's shared context (nothing in it is created before it is used)."""
+        if self._sync is None:
+            self._sync = SyncContext(
+                load_settings=lambda: self.settings,
+                run_version=self.initialized_at,
+                logger=self.logger,
             )
-        return owner
-
-    def remember_member(self, user_uri: str) -> None:
-        """Called by the memberships stream for every member it emits."""
-        if self._members is None:
-            self._members = []
-        self._members.append(user_uri)
-
-    def member_user_uris(self) -> list[str]:
-        """Member user URIs: from the memberships already synced, else listed once."""
-        if self._members is None:
-            from tap_calendly.streams.organization import OrganizationMembershipsStream
-
-            lister = OrganizationMembershipsStream(self)
-            self._members = [
-                str(row["user"]["uri"])
-                for page in lister.iter_pages(None)
-                for row in page
-                if isinstance(row.get("user"), dict) and row["user"].get("uri")
-            ]
-        return list(dict.fromkeys(self._members))
-
-    def server_now(self) -> datetime:
-        """The server's latest clock reading (its ``Date`` header), else the owner's."""
-        self.owner()
-        return self.client.server_now()
-
-    def owner_filter(self) -> dict[str, str]:
-        """The list filter for the configured scope."""
-        owner = self.owner()
-        if self.settings.scope == "user":
-            return {"user": owner.user_uri}
-        return {"organization": owner.organization_uri}
+        return self._sync
 
     # -- streams ---------------------------------------------------------------------
 
     def discover_streams(self) -> list[Stream]:
-        return [stream_type(self) for stream_type in STREAM_TYPES]
-
-    def log_progress(self, stream: CalendlyStream, *, final: bool = False) -> None:
-        """One line per stream (and its children): records, requests, rate-limit waits."""
-        if "client" not in self.__dict__:
-            return
-        transport = self.transport
-        family = [stream, *stream.child_streams]
-        parts = []
-        for member in family:
-            records = getattr(member, "emitted", 0)
-            requests_made = transport.requests_by_stream.get(member.name, 0)
-            parts.append(f"{member.name}: {records} records, {requests_made} requests")
-        stats = self.limiter.stats
-        self.logger.info(
-            "%s %s; rate-limit waits so far: %d (%.1f thread-seconds), 429s: %d",
-            "Finished" if final else "Progress",
-            "; ".join(parts),
-            stats.waits,
-            stats.wait_seconds,
-            stats.throttled,
-        )
+        return [stream_type(self, self.sync_context) for stream_type in STREAM_TYPES]
 
     # -- CLI -------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_calendly.client import CalendlyStream
+from tap_calendly.streams.base import CalendlyStream
 from tap_calendly.streams.schema import (
     datetime_,
     free_object,
@@ -52,7 +52,7 @@ class ActivityLogEntriesStream(CalendlyStream):
 
     def query(self, context: Context | None) -> dict[str, Any]:
         params: dict[str, Any] = {
-            "organization": self.tap.owner().organization_uri,
+            "organization": self.sync_context.owner().organization_uri,
             "sort": "occurred_at:asc",
         }
         state = self.get_context_state(None)
@@ -61,8 +61,8 @@ class ActivityLogEntriesStream(CalendlyStream):
             "replication_key_value"
         ):
             candidates.append(parse_datetime(str(state["replication_key_value"])))
-        if self.config.get("start_date"):
-            candidates.append(parse_datetime(str(self.config["start_date"])))
+        if self.sync_context.settings.start_date is not None:
+            candidates.append(self.sync_context.settings.start_date)
         if candidates:
             params["min_occurred_at"] = format_api_time(max(candidates))
         return params

@@ -9,10 +9,10 @@ server's ``Date`` header, not the local clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_calendly.client import ChildStream, Record
+from tap_calendly.streams.base import ChildStream, Record
 from tap_calendly.streams.organization import OrganizationMembershipsStream
 from tap_calendly.streams.scheduling import EventTypesStream
 from tap_calendly.streams.schema import (
@@ -49,33 +49,66 @@ def busy_time_id(user: str, row: Mapping[str, Any]) -> str:
 
 
 class _WindowedChild(ChildStream):
-    """Unpaged per-owner endpoint queried once per availability window."""
+    """Unpaged per-owner endpoint queried once per availability window.
+
+    Each window is one part (one pool task); every row carries its owner and when it
+    was observed (the server's clock when the parent was scheduled).
+    """
 
     paginated = False
     max_window_days: ClassVar[int] = 7
+    #: Context key of the owner, and the record field it is copied to.
+    owner_field: ClassVar[str] = "user"
 
     def windows(self) -> list[tuple[str, str]]:
-        horizon = float(self.config.get("availability_horizon_days", 14))
         spans = availability_windows(
-            self.tap.server_now(),
-            horizon_days=horizon,
+            self.sync_context.server_now(),
+            horizon_days=self.sync_context.settings.availability_horizon_days,
             max_window_days=self.max_window_days,
         )
         return [(format_api_time(a), format_api_time(b)) for a, b in spans]
 
-    def window_records(self, context: Mapping[str, Any]) -> Iterable[Record]:
-        for start, end in self.windows():
-            window_context = {**context, "start_time": start, "end_time": end}
-            yield from self.request_records(window_context)
+    def parts(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        observed = format_api_time(self.sync_context.server_now())
+        return [
+            {**context, "start_time": start, "end_time": end, "observed_at": observed}
+            for start, end in self.windows()
+        ]
+
+    def decorate(self, row: Record, part: Mapping[str, Any]) -> Record:
+        return {
+            self.owner_field: str(part[self.parent_key]),
+            "observed_at": part["observed_at"],
+            **row,
+        }
+
+    def fetch_part(self, part: Mapping[str, Any]) -> list[Record]:
+        return [self.decorate(row, part) for row in self.request_records(dict(part))]
+
+    def combine(self, results: list[list[Record]]) -> list[Record]:
+        """A row listed twice (a busy block spanning two windows) is kept once."""
+        rows: dict[tuple[Any, ...], Record] = {}
+        for row in (row for part in results for row in part):
+            rows.setdefault(tuple(row.get(k) for k in self.primary_keys), row)
+        return list(rows.values())
+
+    def query(self, context: Context | None) -> dict[str, Any]:
+        assert context is not None
+        return {
+            self.owner_field: context[self.parent_key],
+            "start_time": context["start_time"],
+            "end_time": context["end_time"],
+        }
 
 
 class UserBusyTimesStream(_WindowedChild):
-    """``/user_busy_times`` per member, over the horizon in 7-day windows."""
+    """``/user_busy_times`` per distinct member, over the horizon in 7-day windows."""
 
     name = "user_busy_times"
     path = "/user_busy_times"
     parent_stream_type = OrganizationMembershipsStream
     parent_key = "user_uri"
+    distinct_parents = True
     primary_keys = ("busy_time_id",)
     gated = True
     max_window_days = BUSY_TIMES_MAX_DAYS
@@ -91,23 +124,9 @@ class UserBusyTimesStream(_WindowedChild):
         event=obj(uri=string()),
     )
 
-    def query(self, context: Context | None) -> dict[str, Any]:
-        assert context is not None
-        return {
-            "user": context["user_uri"],
-            "start_time": context["start_time"],
-            "end_time": context["end_time"],
-        }
-
-    def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
-        user = str(context["user_uri"])
-        observed = format_api_time(self.tap.server_now())
-        rows: dict[str, Record] = {}
-        for row in self.window_records(context):
-            key = busy_time_id(user, row)
-            if key not in rows:  # a block spanning two windows is listed twice
-                rows[key] = {"busy_time_id": key, "user": user, "observed_at": observed, **row}
-        return list(rows.values())
+    def decorate(self, row: Record, part: Mapping[str, Any]) -> Record:
+        user = str(part[self.parent_key])
+        return {"busy_time_id": busy_time_id(user, row), **super().decorate(row, part)}
 
 
 class EventTypeAvailableTimesStream(_WindowedChild):
@@ -117,6 +136,7 @@ class EventTypeAvailableTimesStream(_WindowedChild):
     path = "/event_type_available_times"
     parent_stream_type = EventTypesStream
     parent_key = "event_type_uri"
+    owner_field = "event_type"
     primary_keys = ("event_type", "start_time")
     gated = True
     max_window_days = AVAILABLE_TIMES_MAX_DAYS
@@ -129,38 +149,19 @@ class EventTypeAvailableTimesStream(_WindowedChild):
         scheduling_url=string(),
     )
 
-    def schedule(self, context: Mapping[str, Any], parent: Record) -> None:
-        if parent.get("active"):
-            super().schedule(context, parent)
-
-    def query(self, context: Context | None) -> dict[str, Any]:
-        assert context is not None
-        return {
-            "event_type": context["event_type_uri"],
-            "start_time": context["start_time"],
-            "end_time": context["end_time"],
-        }
-
-    def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
-        if not context.get("active"):
-            return []
-        owner = str(context["event_type_uri"])
-        observed = format_api_time(self.tap.server_now())
-        rows: dict[str, Record] = {}
-        for row in self.window_records(context):
-            rows.setdefault(
-                str(row.get("start_time")), {"event_type": owner, "observed_at": observed, **row}
-            )
-        return list(rows.values())
+    def parts(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Inactive event types have no available times: no request."""
+        return super().parts(context) if context.get("active") else []
 
 
 class UserAvailabilitySchedulesStream(ChildStream):
-    """``/user_availability_schedules?user=`` per member (no timestamps: snapshot)."""
+    """``/user_availability_schedules?user=`` per distinct member (snapshot)."""
 
     name = "user_availability_schedules"
     path = "/user_availability_schedules"
     parent_stream_type = OrganizationMembershipsStream
     parent_key = "user_uri"
+    distinct_parents = True
     paginated = False
     gated = True
     schema: ClassVar[dict[str, Any]] = record(
@@ -180,13 +181,17 @@ class UserAvailabilitySchedulesStream(ChildStream):
         ),
     )
 
+    def parts(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [{**context, "observed_at": format_api_time(self.sync_context.server_now())}]
+
     def query(self, context: Context | None) -> dict[str, Any]:
         assert context is not None
         return {"user": context["user_uri"]}
 
-    def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
-        observed = format_api_time(self.tap.server_now())
-        return [{**row, "observed_at": observed} for row in self.request_records(dict(context))]
+    def fetch_part(self, part: Mapping[str, Any]) -> list[Record]:
+        return [
+            {**row, "observed_at": part["observed_at"]} for row in self.request_records(dict(part))
+        ]
 
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_calendly.client import CalendlyStream, ChildStream, Record
+from tap_calendly.streams.base import CalendlyStream, ChildStream, Record
 from tap_calendly.streams.schema import (
     array,
     datetime_,
@@ -40,12 +40,12 @@ class OrganizationMembershipsStream(CalendlyStream):
     )
 
     def query(self, context: Context | None) -> dict[str, Any]:
-        return self.tap.owner_filter()
+        return self.sync_context.owner_filter()
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         user = row.get("user") or {}
         if user.get("uri"):
-            self.tap.remember_member(str(user["uri"]))
+            self.sync_context.remember_member(str(user["uri"]))
         return super().post_process(row, context)
 
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
@@ -60,18 +60,19 @@ class UsersStream(ChildStream):
 
     Member users are derived from the membership page already fetched, with
     ``current_organization`` set from the membership: no request per user, and
-    memberships are never listed twice.
+    memberships are never listed twice. A user in two memberships is emitted once.
     """
 
     name = "users"
     path = "/users/me"
     parent_stream_type = OrganizationMembershipsStream
     parent_key = "user_uri"
+    distinct_parents = True
     paginated = False
     schema: ClassVar[dict[str, Any]] = record(**user_fields())
 
     def derive(self, membership: Record) -> Record:
-        me = self.tap.owner()
+        me = self.sync_context.owner()
         user = dict(membership.get("user") or {})
         if user.get("uri") == me.user_uri and me.me:
             return dict(me.me)
@@ -79,10 +80,12 @@ class UsersStream(ChildStream):
         return user
 
     def schedule(self, context: Mapping[str, Any], parent: Record) -> None:
-        self.tap.fanout.put(self.name, self.prefetch_key(context), [self.derive(parent)])
+        key = self.prefetch_key(context)
+        if self.first_time(key):
+            self.sync_context.fanout.put(self.name, key, [self.derive(parent)])
 
     def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
-        me = self.tap.owner()
+        me = self.sync_context.owner()
         if context.get("user_uri") == me.user_uri and me.me:
             return [dict(me.me)]
         return []
@@ -107,7 +110,7 @@ class OrganizationInvitationsStream(CalendlyStream):
     )
 
     def get_url(self, context: Context | None) -> str:
-        org_uuid = self.tap.owner().organization_uri.rstrip("/").rsplit("/", 1)[-1]
+        org_uuid = self.sync_context.owner().organization_uri.rstrip("/").rsplit("/", 1)[-1]
         return f"{self.url_base}/organizations/{org_uuid}/invitations"
 
 
@@ -129,4 +132,4 @@ class GroupsStream(CalendlyStream):
     )
 
     def query(self, context: Context | None) -> dict[str, Any]:
-        return {"organization": self.tap.owner().organization_uri}
+        return {"organization": self.sync_context.owner().organization_uri}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_calendly.client import CalendlyStream, ChildStream, Record
-from tap_calendly.streams.scheduling import WindowedMixin
+from tap_calendly.streams.base import CalendlyStream, ChildStream, Record
+from tap_calendly.streams.scheduling import LookbackStream
 from tap_calendly.streams.schema import (
     array,
     boolean,
@@ -53,13 +53,13 @@ class RoutingFormsStream(CalendlyStream):
     )
 
     def query(self, context: Context | None) -> dict[str, Any]:
-        return {"organization": self.tap.owner().organization_uri}
+        return {"organization": self.sync_context.owner().organization_uri}
 
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
         return {"routing_form_uri": record["uri"]}
 
 
-class RoutingFormSubmissionsStream(WindowedMixin, ChildStream):
+class RoutingFormSubmissionsStream(LookbackStream, ChildStream):
     """``/routing_form_submissions?form=``, newest first, cut off at the window."""
 
     name = "routing_form_submissions"

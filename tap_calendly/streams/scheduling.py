@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tap_calendly.client import CalendlyStream, ChildStream, Record
+from tap_calendly.streams.base import CalendlyStream, ChildStream, Record
 from tap_calendly.streams.schema import (
     array,
     boolean,
@@ -78,16 +78,16 @@ class EventTypesStream(CalendlyStream):
     )
 
     def query(self, context: Context | None) -> dict[str, Any]:
-        return self.tap.owner_filter()
+        return self.sync_context.owner_filter()
 
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
         return {"event_type_uri": record["uri"], "active": bool(record.get("active"))}
 
 
-class WindowedMixin:
+class LookbackStream(CalendlyStream):
     """Computes the incremental re-read window from the raw bookmark."""
 
-    def raw_bookmark(self: Any) -> str | None:
+    def raw_bookmark(self) -> str | None:
         """The bookmark as the previous run left it (never the in-progress max)."""
         state = self.get_context_state(None)
         if state.get("replication_key") not in (None, self.replication_key):
@@ -95,15 +95,16 @@ class WindowedMixin:
         value = state.get("replication_key_value")
         return str(value) if value else None
 
-    def window_start_for(self: Any, bookmark: str | None) -> datetime | None:
+    def window_start_for(self, bookmark: str | None) -> datetime | None:
+        settings = self.sync_context.settings
         return incremental_window_start(
-            start_date=self.config.get("start_date"),
+            start_date=settings.start_date,
             bookmark=bookmark,
-            lookback_days=float(self.config.get("lookback_days", 30)),
+            lookback_days=settings.lookback_days,
         )
 
 
-class ScheduledEventsStream(WindowedMixin, CalendlyStream):
+class ScheduledEventsStream(LookbackStream):
     """``/scheduled_events``: both statuses, sorted by start time, no upper bound."""
 
     name = "scheduled_events"
@@ -141,14 +142,14 @@ class ScheduledEventsStream(WindowedMixin, CalendlyStream):
         """One window for events and invitees: the older of the selected bookmarks."""
         streams: list[Any] = [self, *self.child_streams]
         bookmarks = [
-            s.raw_bookmark() for s in streams if s.selected and isinstance(s, WindowedMixin)
+            s.raw_bookmark() for s in streams if s.selected and isinstance(s, LookbackStream)
         ]
         if not bookmarks or any(b is None for b in bookmarks):
             return self.window_start_for(None)
         return self.window_start_for(min(b for b in bookmarks if b))
 
     def query(self, context: Context | None) -> dict[str, Any]:
-        params = {**self.tap.owner_filter(), "sort": "start_time:asc"}
+        params = {**self.sync_context.owner_filter(), "sort": "start_time:asc"}
         start = self.window_start()
         if start is not None:
             params["min_start_time"] = format_api_time(start)
@@ -158,7 +159,7 @@ class ScheduledEventsStream(WindowedMixin, CalendlyStream):
         return {"event_uri": record["uri"]}
 
 
-class EventInviteesStream(WindowedMixin, ChildStream):
+class EventInviteesStream(LookbackStream, ChildStream):
     """``/scheduled_events/{uuid}/invitees`` for every event in the window.
 
     One bookmark for the whole stream. No-shows need no stream of their own: the

@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tap_calendly.api.errors import AccessDenied
-from tap_calendly.client import CalendlyStream, Record
+from tap_calendly.streams.base import CalendlyStream, Record
 from tap_calendly.streams.schema import array, datetime_, key_string, record, string
 
 if TYPE_CHECKING:
@@ -43,14 +43,14 @@ class WebhookSubscriptionsStream(CalendlyStream):
     )
 
     def scopes(self) -> list[dict[str, Any]]:
-        owner = self.tap.owner()
+        owner = self.sync_context.owner()
 
         def user_scope(user: str) -> dict[str, Any]:
             return {"scope": "user", "user": user, "organization": owner.organization_uri}
 
-        if self.config.get("scope", "organization") == "user":
+        if self.sync_context.settings.scope == "user":
             return [user_scope(owner.user_uri)]
-        users = self.tap.member_user_uris() or [owner.user_uri]
+        users = self.sync_context.member_user_uris() or [owner.user_uri]
         return [
             {"scope": "organization", "organization": owner.organization_uri},
             *(user_scope(u) for u in users),
@@ -60,10 +60,12 @@ class WebhookSubscriptionsStream(CalendlyStream):
         return dict(context or self.scopes()[0])
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
+        self.mark_started()
         seen: set[str] = set()
         scopes = self.scopes()
         # Each scope is a short list: fetch them all concurrently, emit in order.
-        futures = [self.tap.fanout.run(partial(self.fetch_scope, scope)) for scope in scopes]
+        fanout = self.sync_context.fanout
+        futures = [fanout.run(partial(self.fetch_scope, scope)) for scope in scopes]
         for scope, future in zip(scopes, futures, strict=True):
             try:
                 for row in future.result():
@@ -78,8 +80,7 @@ class WebhookSubscriptionsStream(CalendlyStream):
                     scope["scope"],
                     exc.api_message or exc.title,
                 )
-        self.activate_versions()
-        self.tap.log_progress(self, final=True)
+        self.finish()
 
     def fetch_scope(self, scope: dict[str, Any]) -> list[Record]:
         return [row for page in self.iter_pages(scope) for row in page]

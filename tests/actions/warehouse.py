@@ -23,8 +23,7 @@ def load(sandbox: Sandbox, database: Path, work: Path) -> Path:
         try:
             tap.sync_all()
         finally:
-            if "fanout" in tap.__dict__:
-                tap.fanout.shutdown()
+            tap.sync_context.close()
     messages = work / "sync.singer"
     messages.write_text(out.getvalue(), encoding="utf-8")
     result = run_target(work, messages, database=str(database))

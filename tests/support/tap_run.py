@@ -66,13 +66,13 @@ def tap_output(
     with contextlib.redirect_stdout(out):
         tap = TapCalendly(config=config, state=state or {}, catalog=catalog)
         if fake_time is not None:
-            tap.transport.limiter = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
-            tap.transport.sleep = fake_time.sleep
+            transport = tap.sync_context.client.transport
+            transport.limiter = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
+            transport.sleep = fake_time.sleep
         try:
             tap.sync_all()
         finally:
-            if "fanout" in tap.__dict__:
-                tap.fanout.shutdown()
+            tap.sync_context.close()
     return out.getvalue(), tap
 
 

@@ -67,8 +67,7 @@ def messages(config: dict[str, Any], catalog: dict[str, Any] | None = None) -> l
         try:
             tap.sync_all()
         finally:
-            if "fanout" in tap.__dict__:
-                tap.fanout.shutdown()
+            tap.sync_context.close()
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 

@@ -88,7 +88,7 @@ def test_incremental_days_converge_to_ground_truth(make_sandbox, run_tap, tap_co
     result = run_tap(config)
     merge(merged, result)
     check_against_truth(sandbox.ground_truth(), result, merged, None)
-    full_requests = result.tap.transport.total_requests()
+    full_requests = result.tap.sync_context.client.transport.total_requests()
 
     changes: dict[str, int] = {}
     state = result.state
@@ -104,7 +104,7 @@ def test_incremental_days_converge_to_ground_truth(make_sandbox, run_tap, tap_co
         checked = check_against_truth(sandbox.ground_truth(), result, merged, window)
         assert checked["scheduled_events"] > 0
         # An incremental day re-reads the window only: far cheaper than a full sync.
-        assert result.tap.transport.total_requests() < 0.6 * full_requests
+        assert result.tap.sync_context.client.transport.total_requests() < 0.6 * full_requests
         state = result.state
         # State is O(streams): one small entry per stream, never per event.
         assert set(state["bookmarks"]) <= set(result.tap.streams)

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tap_calendly.api import Owner
 from tap_calendly.api.errors import CalendlyError
-from tap_calendly.tap import Owner, TapCalendly
+from tap_calendly.tap import TapCalendly
 
 BASE = "https://api.example.test"
 ORG = f"{BASE}/organizations/ORG1"
@@ -26,7 +27,7 @@ def make_tap(state: dict | None = None, **config) -> TapCalendly:
         state=state or {},
         setup_mapper=False,
     )
-    tap.client._owner = Owner(
+    tap.sync_context.client._owner = Owner(
         me={"uri": ME, "current_organization": ORG},
         user_uri=ME,
         organization_uri=ORG,
@@ -163,7 +164,8 @@ def test_available_times_use_one_31_day_window_for_a_14_day_horizon():
 
 def test_webhooks_list_org_scope_then_each_member():
     tap = make_tap()
-    tap._members = [ME, f"{BASE}/users/U2"]
+    tap.sync_context.remember_member(ME)
+    tap.sync_context.remember_member(f"{BASE}/users/U2")
     scopes = tap.streams["webhook_subscriptions"].scopes()
     assert scopes == [
         {"scope": "organization", "organization": ORG},
@@ -211,7 +213,7 @@ def test_discovery_needs_no_token_and_lists_every_stream():
         "routing_form_submissions", "activity_log_entries", "user_busy_times",
         "event_type_available_times", "user_availability_schedules", "webhook_subscriptions",
     }  # fmt: skip
-    assert "client" not in tap.__dict__  # no client (so no owner lookup) at discovery
+    assert not tap.sync_context.started  # no client (so no owner lookup) at discovery
 
 
 @pytest.mark.parametrize(

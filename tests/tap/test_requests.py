@@ -53,7 +53,7 @@ def test_full_sync_makes_the_minimum_number_of_requests(make_sandbox, run_tap, t
     counts = {k: v for k, v in sandbox.request_counts().items() if v}
     expected = minimum_requests(truth)
     assert counts == expected
-    assert sum(counts.values()) == result.tap.transport.total_requests()
+    assert sum(counts.values()) == result.tap.sync_context.client.transport.total_requests()
     # Every record of the listed collections was emitted once.
     for stream in ("scheduled_events", "event_invitees", "routing_form_submissions"):
         emitted = [r["uri"] for r in result.records[stream]]

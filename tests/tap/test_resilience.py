@@ -48,7 +48,7 @@ def test_faults_still_give_a_complete_duplicate_free_result(
     assert injected.get("429", 0) >= 1
     assert injected.get("stall", 0) == 1
     assert injected.get("truncate", 0) >= 1
-    limiter = result.tap.limiter
+    limiter = result.tap.sync_context.client.limiter
     assert limiter.stats.throttled >= 5  # the whole burst was waited out, not retried blind
     assert limiter.stats.wait_seconds >= 59  # waited for the reported reset (60 s)
 
@@ -86,7 +86,7 @@ def test_oauth_access_token_expires_mid_sync_and_refresh_token_rotates(
         stop.set()
         watcher.join()
     assert_matches_truth(result, truth)
-    tokens = result.tap.transport.tokens
+    tokens = result.tap.sync_context.client.transport.tokens
     assert tokens.refreshes == 2  # the first access token, then the mid-sync rotation
     saved = token_file.read_text()
     assert first_refresh not in saved
@@ -102,7 +102,8 @@ def test_oauth_access_token_expires_mid_sync_and_refresh_token_rotates(
     # ...but a second run with the same config works: the token file wins.
     again = run_tap(config, catalog=select_streams("event_types"))
     assert len(again.records["event_types"]) == len(truth["event_types"])
-    assert again.tap.transport.tokens.refreshes == 0  # the saved access token is still valid
+    # The saved access token is still valid.
+    assert again.tap.sync_context.client.transport.tokens.refreshes == 0
 
 
 def test_activity_log_is_skipped_with_one_warning_on_a_non_enterprise_plan(
@@ -126,7 +127,7 @@ def test_non_admin_token_in_user_scope_syncs_own_data(make_sandbox, run_tap):
     truth = sandbox.ground_truth()
     config = {"personal_access_token": sandbox.user_token, "api_url": sandbox.url, "scope": "user"}
     result = run_tap(config)
-    me = result.tap.owner().user_uri
+    me = result.tap.sync_context.owner().user_uri
     mine = [
         e for e in truth["scheduled_events"] if any(m["user"] == me for m in e["event_memberships"])
     ]

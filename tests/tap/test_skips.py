@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tap_calendly.api import Owner
 from tap_calendly.api.errors import AccessDenied, NotFound
-from tap_calendly.tap import Owner, TapCalendly
+from tap_calendly.tap import TapCalendly
 
 BASE = "https://api.example.test"
 
@@ -25,14 +26,14 @@ class RaisingTransport:
 
 def make_tap(error: Exception) -> tuple[TapCalendly, RaisingTransport]:
     tap = TapCalendly(config={"personal_access_token": "pat", "api_url": BASE}, setup_mapper=False)
-    tap.client._owner = Owner(
+    tap.sync_context.client._owner = Owner(
         me={"uri": f"{BASE}/users/ME"},
         user_uri=f"{BASE}/users/ME",
         organization_uri=f"{BASE}/organizations/O",
         server_now=datetime(2026, 7, 1, tzinfo=UTC),
     )
     transport = RaisingTransport(error)
-    tap.client.transport = transport  # type: ignore[assignment]
+    tap.sync_context.client.transport = transport  # type: ignore[assignment]
     return tap, transport
 
 

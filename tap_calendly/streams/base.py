@@ -9,6 +9,12 @@
 
 ``ChildStream`` is a per-parent stream whose state is one bookmark for the whole
 stream (``state_partitioning_keys = ()``): state stays O(streams), never O(parents).
+Its requests for a parent (one per availability window, for example) are separate
+tasks on the shared pool; with ``distinct_parents`` a parent key met twice in a run
+(one user in two memberships) is fetched and emitted once.
+
+Streams get the run's :class:`SyncContext` (client, pool, owner, members, progress),
+never the tap, and read settings from its typed ``Settings``.
 
 Full-table streams send ONE ``ACTIVATE_VERSION`` per run, after all of their records
 (see :meth:`CalendlyStream.activate_versions`), so a target retires rows the API no
@@ -20,9 +26,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 from singer_sdk import metrics
@@ -33,14 +39,14 @@ from singer_sdk.streams.rest import PageContext, RESTStream
 
 from tap_calendly.api.errors import AccessDenied, NotFound
 from tap_calendly.api.transport import payload
-from tap_calendly.fanout import in_worker
+from tap_calendly.streams.context import FamilyProgress, SyncContext
+from tap_calendly.streams.fanout import in_worker
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
-
-    from tap_calendly.tap import TapCalendly
 
 Record = dict[str, Any]
 
@@ -113,35 +119,26 @@ class CalendlyStream(RESTStream[str | None]):
     #: 404 means "not available here" (or the parent vanished): skip with a warning.
     skip_on_404: ClassVar[bool] = False
 
-    def __init__(self, tap: TapCalendly) -> None:
+    def __init__(self, tap: Tap, sync_context: SyncContext) -> None:
+        self.sync_context = sync_context
         super().__init__(tap=tap)
         self._warn_lock = threading.Lock()
         self._warned = False
         self._emitted = 0
+        #: When this stream's sync began: monotonic and main-thread CPU seconds.
+        self._started_at: tuple[float, float] | None = None
         #: A 403 (or a top-level 404) skipped all or part of this stream this run.
         self._incomplete = False
 
-    # -- wiring to the tap's shared resources -----------------------------------------
-
-    @property
-    def tap(self) -> TapCalendly:
-        return cast("TapCalendly", self._tap)
+    # -- settings (requests themselves go through ``sync.client``) ---------------------
 
     @property
     def url_base(self) -> str:
-        return self.tap.settings.base_url
+        return self.sync_context.settings.base_url
 
-    @property
-    def requests_session(self) -> requests.Session:
-        return self.tap.transport.session
-
-    @property
-    def authenticator(self) -> Any:
-        return self.tap.bearer_auth
-
-    @property
-    def timeout(self) -> int:
-        return max(1, round(self.tap.settings.request_timeout))
+    @cached_property
+    def user_agent(self) -> str:
+        return self.sync_context.settings.user_agent
 
     def get_url(self, context: Context | None) -> str:
         return f"{self.url_base}{self.path}"
@@ -181,12 +178,12 @@ class CalendlyStream(RESTStream[str | None]):
             method=http.method,
             url=http.url,
             params=http.encode_params(),
-            headers={**http.headers, "User-Agent": self.tap.settings.user_agent},
+            headers={**http.headers, "User-Agent": self.user_agent},
         )
         return request.prepare()
 
     def fetch_page(self, context: Context | None, next_page_token: str | None) -> requests.Response:
-        return self.tap.transport.send(
+        return self.sync_context.client.transport.send(
             self.prepared_request(context, next_page_token), stream=self.name
         )
 
@@ -201,29 +198,51 @@ class CalendlyStream(RESTStream[str | None]):
 
     # -- paging loop -----------------------------------------------------------------
 
-    def iter_pages(self, context: Context | None) -> Iterator[list[Record]]:
-        """Yield each page's records; the next page is already in flight meanwhile."""
+    def load_page(
+        self,
+        context: Context | None,
+        token: str | None,
+        on_page: Callable[[list[Record]], None] | None = None,
+    ) -> tuple[requests.Response, list[Record]]:
+        """Fetch and parse one page, then hand it to ``on_page`` (on the same thread)."""
+        response = self.fetch_page(context, token)
+        page = list(self.parse_response(response))
+        if on_page is not None:
+            on_page(page)
+        return response, page
+
+    def iter_pages(
+        self,
+        context: Context | None,
+        on_page: Callable[[list[Record]], None] | None = None,
+    ) -> Iterator[list[Record]]:
+        """Yield each page's records; the next page is already in flight meanwhile.
+
+        ``on_page`` runs as soon as a page arrives, on the pool for a prefetched page.
+        The next page's request jumps the pool's queue, so the children of page N+1
+        are queued while page N's are still running and the pool never idles at a
+        page boundary. At most one page runs ahead of the page being emitted.
+        """
         paginator = self.get_new_paginator()
         prefetch = self.prefetch_pages and self.paginated and not in_worker()
-        response = self.fetch_page(context, paginator.current_value)
-        pending: Future[requests.Response] | None = None
+        response, page = self.load_page(context, paginator.current_value, on_page)
+        pending: Future[tuple[requests.Response, list[Record]]] | None = None
         try:
             while True:
-                page = list(self.parse_response(response))
                 stop = self.stop_paging(page, context)
                 paginator.advance(response)
                 more = not paginator.finished and not stop
                 if more and prefetch:
-                    pending = self.tap.fanout.run(
-                        partial(self.fetch_page, context, paginator.current_value)
+                    pending = self.sync_context.fanout.run_first(
+                        partial(self.load_page, context, paginator.current_value, on_page)
                     )
                 yield page
                 if not more:
                     return
                 if pending is not None:
-                    response, pending = pending.result(), None
+                    (response, page), pending = pending.result(), None
                 else:
-                    response = self.fetch_page(context, paginator.current_value)
+                    response, page = self.load_page(context, paginator.current_value, on_page)
         finally:
             if pending is not None:
                 pending.cancel()
@@ -231,15 +250,14 @@ class CalendlyStream(RESTStream[str | None]):
     def request_records(self, context: Context | None) -> Iterable[Record]:
         last_progress = time.monotonic()
         try:
-            for page in self.iter_pages(context):
-                self.schedule_children(page, context)
+            for page in self.iter_pages(context, partial(self.schedule_children, context=context)):
                 yield from page
                 if (
                     not self.parent_stream_type
                     and time.monotonic() - last_progress > PROGRESS_INTERVAL
                 ):
                     last_progress = time.monotonic()
-                    self.tap.log_progress(self)
+                    self.log_progress()
         except AccessDenied as exc:
             if not self.gated:
                 raise
@@ -253,19 +271,46 @@ class CalendlyStream(RESTStream[str | None]):
             self.warn_once(f"skipped: not found ({exc.where})")
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        self.tap.parents_syncing += 1
+        self.mark_started()
+        self.sync_context.parents_syncing += 1
         try:
             yield from self.request_records(context)
         finally:
-            self.tap.parents_syncing -= 1
+            self.sync_context.parents_syncing -= 1
             for child in self.child_streams:
-                self.tap.fanout.discard(child.name)
+                self.sync_context.fanout.discard(child.name)
         if not self.parent_stream_type:
-            for child in self.child_streams:
-                if isinstance(child, ChildStream):
-                    child.flush_counter()
-            self.activate_versions()
-            self.tap.log_progress(self, final=True)
+            self.finish()
+
+    def finish(self) -> None:
+        """After a top-level stream's last record: counters, table versions, a log line."""
+        for child in self.child_streams:
+            if isinstance(child, ChildStream):
+                child.flush_counter()
+        self.activate_versions()
+        self.log_progress(final=True)
+
+    # -- progress --------------------------------------------------------------------
+
+    def mark_started(self) -> None:
+        if self._started_at is None:
+            self._started_at = (time.monotonic(), time.thread_time())
+
+    def family(self) -> list[CalendlyStream]:
+        """This stream and all its descendants."""
+        streams: list[CalendlyStream] = [self]
+        for stream in streams:
+            streams.extend(c for c in stream.child_streams if isinstance(c, CalendlyStream))
+        return streams
+
+    def log_progress(self, *, final: bool = False) -> None:
+        started, cpu = self._started_at or (time.monotonic(), time.thread_time())
+        self.sync_context.log_progress(
+            [FamilyProgress(s.name, s.emitted) for s in self.family()],
+            elapsed=time.monotonic() - started,
+            cpu=time.thread_time() - cpu,
+            final=final,
+        )
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         self._emitted += 1
@@ -276,13 +321,13 @@ class CalendlyStream(RESTStream[str | None]):
     @property
     def emit_activate_version_messages(self) -> bool:
         """On unless the setting is false: deletions reach the target by default."""
-        return self.tap.settings.emit_activate_version_messages
+        return self.sync_context.settings.emit_activate_version_messages
 
     @property
     def table_version(self) -> int:
         """The run's start in epoch milliseconds (the SDK's seconds would give two runs
         in the same second one version, and the second could not retire anything)."""
-        return self.tap.initialized_at
+        return self.sync_context.run_version
 
     @property
     def versioned(self) -> bool:
@@ -306,10 +351,7 @@ class CalendlyStream(RESTStream[str | None]):
         be re-read must not be retired. SCHEMA goes first (the writer drops it if
         already sent) because a child whose parents were all gone never sent one.
         """
-        streams: list[CalendlyStream] = [self]
-        for stream in streams:
-            streams.extend(c for c in stream.child_streams if isinstance(c, CalendlyStream))
-        for stream in streams:
+        for stream in self.family():
             if not stream.versioned:
                 continue
             if stream._incomplete:
@@ -354,16 +396,26 @@ class CalendlyStream(RESTStream[str | None]):
 
 
 class ChildStream(CalendlyStream):
-    """A stream listed once per parent record, fetched ahead on the shared pool."""
+    """A stream listed once per parent record, fetched ahead on the shared pool.
+
+    A parent's records come from one or more independent *parts* (requests that do
+    not depend on each other, e.g. one per availability window); each part is its own
+    task on the pool, and :meth:`combine` joins them in order.
+    """
 
     state_partitioning_keys: ClassVar[tuple[str, ...]] = ()
     skip_on_404 = True
     #: Context key naming the parent (prefetch results are keyed by it).
     parent_key: ClassVar[str] = "parent_uri"
+    #: Fetch and emit each parent key once per run even if the parent repeats (a user
+    #: in two memberships). Off for per-event children: it keeps a set of keys.
+    distinct_parents: ClassVar[bool] = False
 
-    def __init__(self, tap: TapCalendly) -> None:
-        super().__init__(tap)
+    def __init__(self, tap: Tap, sync_context: SyncContext) -> None:
+        super().__init__(tap, sync_context)
         self._counter: _QuietCounter | None = None
+        self._seen_parents: set[str] = set()
+        self._seen_lock = threading.Lock()
         # The SDK logs a bookmark line per parent context (per event); keep this
         # stream's logger to warnings. Its progress is logged by the parent.
         self.logger.setLevel(logging.WARNING)
@@ -392,7 +444,7 @@ class ChildStream(CalendlyStream):
         The child's bookmark lives in the shared tap state, so the parent's own STATE
         messages carry it; at finalization (no parent syncing) it is written as usual.
         """
-        if self.tap.parents_syncing:
+        if self.sync_context.parents_syncing:
             return
         super()._write_state_message()
 
@@ -400,24 +452,54 @@ class ChildStream(CalendlyStream):
         if self._counter is not None:
             self._counter.flush()
 
+    # -- one parent's records ----------------------------------------------------------
+
     def prefetch_key(self, context: Mapping[str, Any]) -> str:
         return str(context[self.parent_key])
 
-    def schedule(self, context: Mapping[str, Any], parent: Record) -> None:
-        """Start fetching this parent's records on the pool."""
-        frozen = dict(context)
-        self.tap.fanout.schedule(
-            self.name, self.prefetch_key(frozen), lambda: self.fetch_all(frozen)
-        )
+    def parts(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The independent request contexts for one parent (default: just one)."""
+        return [dict(context)]
+
+    def fetch_part(self, part: Mapping[str, Any]) -> list[Record]:
+        """One part's records (its pages, if any, are followed in order)."""
+        return list(self.request_records(dict(part)))
+
+    def combine(self, results: list[list[Record]]) -> list[Record]:
+        """Join the parts' records, in part order."""
+        return results[0] if len(results) == 1 else [row for part in results for row in part]
 
     def fetch_all(self, context: Mapping[str, Any]) -> list[Record]:
-        return list(self.request_records(dict(context)))
+        """All of one parent's records, fetched here and now (no pool)."""
+        return self.combine([self.fetch_part(part) for part in self.parts(context)])
+
+    def first_time(self, key: str) -> bool:
+        """False when ``distinct_parents`` and this key was met before in this run."""
+        if not self.distinct_parents:
+            return True
+        with self._seen_lock:
+            if key in self._seen_parents:
+                return False
+            self._seen_parents.add(key)
+            return True
+
+    def schedule(self, context: Mapping[str, Any], parent: Record) -> None:
+        """Start fetching this parent's parts on the pool (once per key and run)."""
+        key = self.prefetch_key(context)
+        if not self.first_time(key):
+            return
+        self.sync_context.fanout.schedule(
+            self.name, key, [partial(self.fetch_part, part) for part in self.parts(context)]
+        )
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         assert context is not None
-        future = self.tap.fanout.take(self.name, self.prefetch_key(context))
-        records = future.result() if future is not None else self.fetch_all(context)
-        yield from records
+        key = self.prefetch_key(context)
+        futures = self.sync_context.fanout.take(self.name, key)
+        if futures is not None:
+            yield from self.combine([future.result() for future in futures])
+        elif self.first_time(key):  # not scheduled ahead (a direct sync): fetch now
+            yield from self.fetch_all(context)
 
     def warn_once(self, message: str) -> None:
         # A vanished parent is reported each time (rare); gating only once.
