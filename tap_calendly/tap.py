@@ -8,12 +8,15 @@ transport (session + rate limiter + token) and one fan-out pool.
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import click
+import orjson
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
@@ -26,6 +29,15 @@ from tap_calendly.fanout import FanOut
 from tap_calendly.output import CalendlySingerWriter
 from tap_calendly.settings_schema import settings_jsonschema
 from tap_calendly.streams import STREAM_TYPES
+from tap_calendly.tap_input import (
+    check_catalog,
+    check_config_files,
+    check_selection,
+    check_state,
+    describe_file,
+    parse_json_object,
+    warn_unknown_bookmarks,
+)
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
@@ -55,6 +67,7 @@ class TapCalendly(Tap):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._settings: Settings | None = None
         super().__init__(*args, **kwargs)
+        self._check_catalog_selection()
         self._members: list[str] | None = None
         #: Number of parent streams currently emitting records (see ChildStream).
         self.parents_syncing = 0
@@ -176,12 +189,54 @@ class TapCalendly(Tap):
             stats.throttled,
         )
 
+    # -- input checks (tap_input: one line instead of a traceback or a silent no-op) ----
+
+    @override
+    def load_state(self, state: dict[str, Any]) -> None:
+        date_keys: dict[str, str | None] = {}
+        for stream_type in STREAM_TYPES:
+            key = getattr(stream_type, "replication_key", None)
+            date_keys[stream_type.name] = key if isinstance(key, str) else None
+        warn_unknown_bookmarks(check_state(state, date_keys))
+        super().load_state(state)
+
+    def _check_catalog_selection(self) -> None:
+        """A catalog must select at least one stream, and only streams this tap has."""
+        catalog = self.input_catalog
+        if catalog is None:
+            return
+        unknown = [
+            entry.tap_stream_id
+            for entry in catalog.streams
+            if entry.tap_stream_id not in self.streams
+            and entry.metadata.resolve_selection().get((), True)
+        ]
+        check_selection([n for n, s in self.streams.items() if s.selected], unknown)
+
     # -- CLI -------------------------------------------------------------------------
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """Config files checked first: missing/empty/invalid is one line, not a traceback."""
+        try:
+            check_config_files(value)
+        except CalendlyError as exc:
+            cls.logger.error("tap-calendly: %s", exc)
+            ctx.exit(1)
+        return super().cb_config(ctx, param, value)
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run the tap; user errors end in one line and exit status 1."""
         try:
+            for kind in ("state", "catalog"):
+                handle = kwargs.get(kind)
+                if handle is not None:
+                    what = describe_file(handle, kind)
+                    data = parse_json_object(handle.read(), what)
+                    if kind == "catalog":
+                        check_catalog(data, what)
+                    kwargs[kind] = io.StringIO(orjson.dumps(data).decode())
             super().invoke(*args, **kwargs)
         except CalendlyError as exc:
             cls.logger.error("tap-calendly: %s", exc)

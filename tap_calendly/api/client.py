@@ -22,6 +22,7 @@ import requests
 
 from tap_calendly.api.auth import OAuthTokens, StaticToken, TokenProvider
 from tap_calendly.api.errors import APIError, CalendlyError, UsageError
+from tap_calendly.api.paging import PageCursor, collection
 from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.api.settings import Settings
 from tap_calendly.api.transport import RetryPolicy, Transport, payload
@@ -195,20 +196,15 @@ class CalendlyClient:
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page's ``collection``, following ``next_page_token`` on the same path."""
         query = {**(params or {}), "count": page_size}
-        seen: set[str] = set()
+        cursor = PageCursor(f"GET {path}")
         while True:
             body = self.get(path, query, stream=stream)
-            if not isinstance(body, dict) or not isinstance(body.get("collection"), list):
-                raise CalendlyError(f"GET {path}: the answer is not a Calendly list")
-            yield [row for row in body["collection"] if isinstance(row, dict)]
-            pagination = body.get("pagination")
-            token = pagination.get("next_page_token") if isinstance(pagination, dict) else None
-            if not token:
+            rows = collection(body, cursor.where)
+            yield rows
+            token = cursor.next_token(body, len(rows))
+            if token is None:
                 return
-            if token in seen:
-                raise CalendlyError(f"GET {path}: Calendly repeated a page token; stopping")
-            seen.add(str(token))
-            query["page_token"] = str(token)
+            query["page_token"] = token
 
     def paginate(
         self,

@@ -37,6 +37,13 @@ Kind = Literal["string", "secret", "url", "datetime", "path", "integer", "number
 
 #: Control characters (CR/LF included) would break an HTTP header or a log line.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: What a token or client credential can hold: it travels in an HTTP header, and no
+#: Calendly credential has spaces or non-ASCII characters (a paste slip if it does).
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+#: A host name or IPv4 address (IPv6 literals are checked by ``urlsplit`` itself).
+_HOST = re.compile(r"[A-Za-z0-9._-]+")
+#: Settings sent in HTTP headers: printable ASCII only, or the request cannot be encoded.
+_HEADER_SETTINGS = frozenset({"client_id", "user_agent"})
 
 
 @dataclass(frozen=True)
@@ -364,21 +371,42 @@ def _convert(spec: Setting, raw: Any) -> Any:
             raise ValueError("has leading or trailing whitespace (a copy-paste slip?)")
         if not raw or _CONTROL.search(raw):
             raise ValueError("is empty or contains control characters")
+        if not _TOKEN.fullmatch(raw):
+            raise ValueError("must be printable ASCII without spaces (a copy-paste slip?)")
         return raw
     if _CONTROL.search(raw):
         raise ValueError("contains control characters")
     value = raw.strip()
+    if spec.name in _HEADER_SETTINGS and not value.isascii():
+        raise ValueError("must be ASCII (it is sent in an HTTP header)")
     if kind == "url":
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL with a host")
-        return value
+        return _url(value)
     if kind == "datetime":
         return _datetime(value)
     if kind == "path":
         return Path(value).expanduser()
     if spec.choices and value not in spec.choices:
         raise ValueError(f"must be one of {', '.join(spec.choices)}")
+    return value
+
+
+def _url(value: str) -> str:
+    """An http(s) URL with a plain host: no credentials, query or fragment to leak or lose."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        raise ValueError("must be an http(s) URL with a valid host and port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "must not contain a user name or password: credentials have their own settings"
+        )
+    if not parts.netloc.startswith("[") and not _HOST.fullmatch(parts.hostname):
+        raise ValueError("must be an http(s) URL with a valid host name")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError("must not contain a query (?) or fragment (#)")
     return value
 
 
