@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -422,7 +423,11 @@ def _numeric(spec: Setting, raw: Any) -> float | int:
     if isinstance(raw, bool):
         raise ValueError("must be a number, not a boolean")
     value: float | int
-    if isinstance(raw, int | float):
+    if isinstance(raw, Decimal):  # singer-sdk reads config files with Decimal floats
+        if not raw.is_finite():
+            raise ValueError("must be a finite number")
+        value = int(raw) if raw == raw.to_integral_value() else float(raw)
+    elif isinstance(raw, int | float):
         value = raw
     elif isinstance(raw, str):
         try:

@@ -47,7 +47,7 @@ from tap_calendly.api.errors import (
     error_class,
     redact,
 )
-from tap_calendly.api.ratelimit import RateLimiter
+from tap_calendly.api.ratelimit import MAX_RESET_SECONDS, RateLimiter, reset_seconds
 
 logger = logging.getLogger("tap-calendly.http")
 
@@ -308,6 +308,15 @@ class Transport:
             if status == 429:
                 throttles += 1
                 self._count(stream, retry=True)
+                announced = reset_seconds(response.headers)
+                if announced is not None and announced > MAX_RESET_SECONDS:
+                    raise RateLimited(
+                        429,
+                        "Too Many Requests",
+                        f"the rate limit resets in {announced:.0f} s, more than "
+                        f"{MAX_RESET_SECONDS:.0f} s: stopping instead of waiting; run again later",
+                        where,
+                    )
                 if throttles > MAX_THROTTLE_RETRIES:
                     raise RateLimited(
                         429, "Too Many Requests", f"rate limited {throttles} times in a row", where
