@@ -21,7 +21,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
-from tap_calendly.api import CalendlyClient, CalendlyError, ConfigError, Owner, Settings
+from tap_calendly.api import SETTINGS, CalendlyClient, CalendlyError, ConfigError, Owner, Settings
 from tap_calendly.api.auth import BearerAuth
 from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.api.transport import Transport
@@ -36,6 +36,7 @@ from tap_calendly.tap_input import (
     check_state,
     describe_file,
     parse_json_object,
+    sdk_setting_problems,
     warn_unknown_bookmarks,
 )
 
@@ -83,7 +84,15 @@ class TapCalendly(Tap):
             if raise_errors:
                 raise
             return [str(exc)]
-        return super()._validate_config(raise_errors=raise_errors)
+        # Numbers as parsed (config files arrive with Decimal floats, which the SDK's
+        # schema check would refuse for an integer setting written as 4.0).
+        for setting in SETTINGS:
+            if setting.kind in ("integer", "number") and self._config.get(setting.name) is not None:
+                self._config[setting.name] = getattr(self._settings, setting.name)
+        errors = super()._validate_config(raise_errors=False)
+        if errors and raise_errors:
+            raise ConfigError("invalid settings: " + "; ".join(sdk_setting_problems(errors)))
+        return errors
 
     @property
     def settings(self) -> Settings:

@@ -16,6 +16,7 @@ Decisions (see docs/reliability.md):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from tap_calendly.api.settings import read_config_file
 from tap_calendly.windows import parse_datetime
 
 logger = logging.getLogger("tap-calendly")
+#: How singer-sdk names the setting in a schema error: ``... in config['name']``.
+_CONFIG_PATH = re.compile(r" in config\[(.+)\]$")
 
 
 def check_config_files(paths: Iterable[str]) -> None:
@@ -34,6 +37,17 @@ def check_config_files(paths: Iterable[str]) -> None:
     for path in paths:
         if path != "ENV":
             read_config_file(path)
+
+
+def sdk_setting_problems(errors: Iterable[str]) -> list[str]:
+    """singer-sdk's schema errors for its own settings (stream maps, flattening) as
+    ``<setting> is not valid``: its messages quote the value, which may be sensitive."""
+    problems = []
+    for error in errors:
+        found = _CONFIG_PATH.search(error)
+        path = found.group(1).replace("'", "").replace("][", ".") if found else "a setting"
+        problems.append(f"{path} does not match the tap's settings schema")
+    return list(dict.fromkeys(problems))
 
 
 def parse_json_object(text: str, what: str) -> dict[str, Any]:

@@ -111,6 +111,11 @@ SETTINGS_CASES = [
     Case("scope-unknown", cfg(scope="everything"), expect="scope must be one of"),
     Case("boolean-maybe", cfg(emit_activate_version_messages="maybe"), expect="true or false"),
     Case("alias-conflict", cfg(auth_token=SECRET), expect="both set, to different values"),
+    Case(
+        "sdk-setting-wrong-type",
+        cfg(flattening_max_depth=SECRET, stream_maps=[SECRET]),
+        expect="flattening_max_depth does not match",
+    ),
 ]
 
 # -- files ------------------------------------------------------------------------------
