@@ -66,6 +66,7 @@ def pat_config(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
 
 
 def oauth_config(sandbox: Sandbox, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    (tmp_path / "tokens").mkdir(parents=True, exist_ok=True)
     return {
         "api_url": sandbox.url,
         "client_id": CLIENT_ID,
@@ -215,7 +216,6 @@ def test_oauth_refresh_failures_are_one_line_without_secrets(
     )
 
     spent = oauth_config(secret_sandbox, tmp_path / "spent")
-    (tmp_path / "spent").mkdir()
     token = spent["refresh_token"]
     requests.post(
         secret_sandbox.token_url,
