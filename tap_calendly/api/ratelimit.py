@@ -177,11 +177,17 @@ class RateLimiter:
             new_end = now + reset + self._reset_margin if reset is not None else None
             # Answers arrive out of order: within one window the server's count only
             # goes down, so a larger "remaining" from an older request is stale. A
-            # reset clearly beyond the known window end means a new window.
+            # reset clearly beyond the known window end means a new window, but only
+            # near that end: the server rounds its reset up to whole seconds, so its
+            # window may end up to a second before ours, never earlier. A late answer
+            # from earlier in the window (its reset shifted by a slow transfer) is stale.
+            near_end = (
+                self._window_end is not None and now >= self._window_end - 1.0 - self._reset_margin
+            )
             same_window = (
                 self._window_end is not None
                 and now < self._window_end
-                and (new_end is None or new_end <= self._window_end + 1.0)
+                and (new_end is None or new_end <= self._window_end + 1.0 or not near_end)
             )
             if remaining is not None:
                 if same_window and self._remaining is not None:

@@ -94,13 +94,18 @@ def sync_in_process(
     workdir: Path,
     *,
     catalog: dict[str, Any] | None = None,
+    fake: FakeTime | None = None,
 ) -> SyncOutcome:
     """Run the tap here on a fake clock, then load its output with the loader's CLI code."""
     out = io.StringIO()
-    fake = FakeTime()
+    fake = fake or FakeTime()
     with contextlib.redirect_stdout(out):
         tap = TapCalendly(config=dict(config), state=dict(state or {}), catalog=catalog)
-        tap.transport.limiter = RateLimiter(clock=fake.clock, sleep=fake.sleep)
+        tap.transport.limiter = RateLimiter(
+            requests_per_minute=tap.settings.requests_per_minute,
+            clock=fake.clock,
+            sleep=fake.sleep,
+        )
         tap.transport.sleep = fake.sleep
         try:
             tap.sync_all()
