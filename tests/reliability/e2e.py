@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -568,3 +569,75 @@ def chaos_run(
 
 def _uris(truth: Truth) -> set[str]:
     return {r["uri"] for rows in truth.values() for r in rows if "uri" in r}
+
+
+# -- kill -9 and resume ---------------------------------------------------------------------
+
+
+@dataclass
+class CleanSync:
+    """A clean ``tap | loader`` sync to compare killed-and-resumed runs with."""
+
+    config: Path
+    database: Path
+    lines: int
+    since: datetime
+
+
+def write_json(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value))
+    return path
+
+
+def clean_sync(sandbox: Sandbox, workdir: Path, *, days_back: float = 10) -> CleanSync:
+    since = parse_datetime(sandbox.info()["now"]) - timedelta(days=days_back)
+    config = write_json(
+        workdir / "tap.json",
+        {
+            "personal_access_token": sandbox.admin_token,
+            "api_url": sandbox.url,
+            "start_date": iso(since),
+            "availability_horizon_days": 1,
+            "max_concurrency": 4,
+        },
+    )
+    database = workdir / "clean.duckdb"
+    loader = write_json(workdir / "loader-clean.json", loader_config(database, workdir))
+    done = pipe_sync(config, loader, workdir=workdir)
+    if (done.tap_code, done.loader_code) != (0, 0):
+        raise RuntimeError(f"clean sync failed: {done.tap_stderr[-2000:]}")
+    return CleanSync(config, database, done.lines, since)
+
+
+def kill_points(lines: int, count: int, seed: int) -> list[int]:
+    """``count`` distinct random line numbers inside a sync of ``lines`` lines."""
+    return sorted(random.Random(seed).sample(range(1, lines - 1), min(count, lines - 2)))
+
+
+@dataclass
+class KillResult:
+    victim: str
+    after: int
+    killed: PipeOutcome
+    resumed: PipeOutcome
+    differences: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        victim_code = self.killed.tap_code if self.victim == "tap" else self.killed.loader_code
+        return (
+            victim_code == -signal.SIGKILL
+            and (self.resumed.tap_code, self.resumed.loader_code) == (0, 0)
+            and not self.differences
+            and "Traceback" not in self.killed.tap_stderr + self.resumed.tap_stderr
+        )
+
+
+def kill_and_resume(clean: CleanSync, victim: str, after: int, workdir: Path) -> KillResult:
+    """SIGKILL ``victim`` ("tap" or "loader") after ``after`` lines, resume from the
+    loader's last STATE into the same database, compare with the clean sync."""
+    database = workdir / f"{victim}-{after}.duckdb"
+    loader = write_json(workdir / f"loader-{victim}-{after}.json", loader_config(database, workdir))
+    killed = pipe_sync(clean.config, loader, kill=victim, kill_after_lines=after, workdir=workdir)
+    resumed = pipe_sync(clean.config, loader, state=killed.last_state, workdir=workdir)
+    return KillResult(victim, after, killed, resumed, tables_equal(clean.database, database))

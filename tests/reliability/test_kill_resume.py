@@ -10,96 +10,55 @@ exit status 130, never a traceback, and commits nothing after the last STATE.
 from __future__ import annotations
 
 import json
-import random
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
-from tap_calendly.windows import parse_datetime
 from tests.reliability.e2e import (
     LOADER,
+    CleanSync,
+    clean_sync,
     compare_with_truth,
-    iso,
-    loader_config,
-    pipe_sync,
-    tables_equal,
+    kill_and_resume,
+    kill_points,
+    write_json,
 )
 
 
-@dataclass
-class Clean:
-    sandbox: Sandbox
-    config: Path
-    database: Path
-    lines: int
-
-
-def write_json(path: Path, value: object) -> Path:
-    path.write_text(json.dumps(value))
-    return path
-
-
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clean]:
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CleanSync]:
     """One clean sync of a small org (10 days of history) to compare resumed runs with."""
     work = tmp_path_factory.mktemp("clean")
     settings = SandboxSettings(seed=6, scale="small", rate_limit_per_minute=10**6, webhooks=False)
     with Sandbox(settings) as sandbox:
-        since = parse_datetime(sandbox.info()["now"]) - timedelta(days=10)
-        config = write_json(
-            work / "tap.json",
-            {
-                "personal_access_token": sandbox.admin_token,
-                "api_url": sandbox.url,
-                "start_date": iso(since),
-                "availability_horizon_days": 1,
-                "max_concurrency": 4,
-            },
-        )
-        database = work / "clean.duckdb"
-        loader = write_json(work / "loader.json", loader_config(database, work))
-        done = pipe_sync(config, loader, workdir=work)
-        assert (done.tap_code, done.loader_code) == (0, 0), done.tap_stderr[-2000:]
+        done = clean_sync(sandbox, work)
         truth = sandbox.ground_truth()
-        assert compare_with_truth(database, truth, since=since, window=since).mismatches == 0
-        yield Clean(sandbox, config, database, done.lines)
-
-
-def kill_points(lines: int, count: int, seed: int) -> list[int]:
-    return sorted(random.Random(seed).sample(range(1, lines - 1), count))
-
-
-def kill_and_resume(clean: Clean, victim: str, after: int, work: Path) -> dict[str, str]:
-    """Kill ``victim`` after ``after`` lines, resume from the loader's last STATE, compare."""
-    database = work / f"{victim}-{after}.duckdb"
-    loader = write_json(work / f"loader-{victim}-{after}.json", loader_config(database, work))
-    killed = pipe_sync(clean.config, loader, kill=victim, kill_after_lines=after, workdir=work)
-    if victim == "tap":
-        assert killed.tap_code == -signal.SIGKILL
-    else:
-        assert killed.loader_code == -signal.SIGKILL
-        assert "Traceback" not in killed.tap_stderr, killed.tap_stderr[-3000:]
-    resumed = pipe_sync(clean.config, loader, state=killed.last_state, workdir=work)
-    assert (resumed.tap_code, resumed.loader_code) == (0, 0), resumed.tap_stderr[-2000:]
-    return tables_equal(clean.database, database)
+        found = compare_with_truth(done.database, truth, since=done.since, window=done.since)
+        assert found.mismatches == 0, found.examples
+        yield done
 
 
 @pytest.mark.parametrize(
     ("victim", "index"), [("tap", 0), ("loader", 1), ("tap", 2)], ids=["tap", "loader", "tap-2"]
 )
 def test_kill_9_then_resume_from_last_loader_state_equals_a_clean_sync(
-    clean: Clean, victim: str, index: int, tmp_path: Path
+    clean: CleanSync, victim: str, index: int, tmp_path: Path
 ):
     after = kill_points(clean.lines, 3, seed=20)[index]
-    assert kill_and_resume(clean, victim, after, tmp_path) == {}
+    result = kill_and_resume(clean, victim, after, tmp_path)
+    victim_code = result.killed.tap_code if victim == "tap" else result.killed.loader_code
+    assert victim_code == -signal.SIGKILL
+    assert result.killed.lines == after
+    assert (result.resumed.tap_code, result.resumed.loader_code) == (0, 0)
+    assert "Traceback" not in result.killed.tap_stderr + result.resumed.tap_stderr
+    assert result.differences == {}
+    assert result.ok
 
 
 # -- SIGTERM while DuckDB works ---------------------------------------------------------
