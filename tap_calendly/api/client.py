@@ -125,15 +125,27 @@ class CalendlyClient:
 
         ``timeout`` (seconds per attempt) overrides ``request_timeout`` for this request.
         """
-        prepared = requests.Request(
-            method.upper(),
-            self.url(path),
-            params=dict(params or {}),
-            json=json,
-            data=dict(data) if data else None,
-            files=dict(files) if files else None,
-            headers=dict(headers or {}),
-        ).prepare()
+        try:
+            prepared = requests.Request(
+                method.upper(),
+                self.url(path),
+                params=dict(params or {}),
+                json=json,
+                data=dict(data) if data else None,
+                files=dict(files) if files else None,
+                headers=dict(headers or {}),
+            ).prepare()
+        except requests.exceptions.InvalidHeader:
+            # requests quotes the value, which may be a credential: name the problem only.
+            raise UsageError(
+                f"{method.upper()} {path}: a header has a line break, a reserved character "
+                "or leading whitespace; nothing was sent"
+            ) from None
+        except (requests.RequestException, ValueError) as exc:
+            raise UsageError(
+                f"{method.upper()} {path}: the request cannot be built ({type(exc).__name__}); "
+                "nothing was sent"
+            ) from None
         return self.transport.send(
             prepared, stream=stream, policy=policy, decode_json=decode_json, timeout=timeout
         )
