@@ -24,6 +24,7 @@ from typing_extensions import override
 from tap_calendly.api import SETTINGS, CalendlyClient, CalendlyError, ConfigError, Owner, Settings
 from tap_calendly.api.auth import BearerAuth
 from tap_calendly.api.ratelimit import RateLimiter
+from tap_calendly.api.settings import parse_json_object
 from tap_calendly.api.transport import Transport
 from tap_calendly.fanout import FanOut
 from tap_calendly.output import CalendlySingerWriter
@@ -35,7 +36,6 @@ from tap_calendly.tap_input import (
     check_selection,
     check_state,
     describe_file,
-    parse_json_object,
     sdk_setting_problems,
     warn_unknown_bookmarks,
 )

@@ -21,8 +21,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from tap_calendly.api.errors import UsageError
 from tap_calendly.api.settings import read_config_file
 from tap_calendly.windows import parse_datetime
@@ -48,19 +46,6 @@ def sdk_setting_problems(errors: Iterable[str]) -> list[str]:
         path = found.group(1).replace("'", "").replace("][", ".") if found else "a setting"
         problems.append(f"{path} does not match the tap's settings schema")
     return list(dict.fromkeys(problems))
-
-
-def parse_json_object(text: str, what: str) -> dict[str, Any]:
-    """``text`` as a JSON object, or one line saying what is wrong with ``what``."""
-    if not text.strip():
-        raise UsageError(f"{what} is empty: it must hold a JSON object")
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise UsageError(f"{what} is not valid JSON (truncated?)") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{what} must hold a JSON object")
-    return data
 
 
 def describe_file(handle: Any, kind: str) -> str:

@@ -319,14 +319,20 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {where} does not exist") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {where}: {exc.strerror}") from None
+    return parse_json_object(raw, f"config file {where}")
+
+
+def parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    """``raw`` as a JSON object, or one :class:`ConfigError` line about ``what`` (a
+    file's name, say), never quoting the content."""
     if not raw.strip():
-        raise ConfigError(f"config file {where} is empty: it must hold a JSON object")
+        raise ConfigError(f"{what} is empty: it must hold a JSON object")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise ConfigError(f"config file {where} is not valid JSON") from None
+        raise ConfigError(f"{what} is not valid JSON") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {where} must hold a JSON object of settings")
+        raise ConfigError(f"{what} must hold a JSON object")
     return data
 
 

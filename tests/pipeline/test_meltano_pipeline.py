@@ -25,6 +25,7 @@ import pytest
 from tap_calendly.demo.meltano_runner import isolated_sys_dir, pipeline_env
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.sandbox.store import COLLECTIONS
+from tests.support.duckdb_values import same
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
@@ -83,17 +84,6 @@ class Project:
 
 def ts(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def same(db_value: Any, api_value: Any) -> bool:
-    """Does a DuckDB cell hold the API's value (TIMESTAMPTZ, JSON text, scalars)?"""
-    if api_value is None or db_value is None:
-        return api_value is None and db_value is None
-    if isinstance(db_value, datetime):
-        return isinstance(api_value, str) and ts(api_value) == db_value.astimezone(UTC)
-    if isinstance(api_value, dict | list):
-        return isinstance(db_value, str) and json.loads(db_value) == api_value
-    return bool(db_value == api_value)
 
 
 def table(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:

@@ -27,19 +27,19 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import duckdb
 
-from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.loader.cli import run as loader_run
 from tap_calendly.sandbox.runner import Sandbox
+from tap_calendly.sandbox.store import COLLECTIONS
 from tap_calendly.streams import STREAM_TYPES
-from tap_calendly.tap import TapCalendly
 from tap_calendly.windows import parse_datetime
-from tests.support.tap_run import FakeTime
+from tests.support.duckdb_values import same
+from tests.support.tap_run import FakeTime, tap_output
 
 BIN = Path(sys.executable).parent
 TAP = BIN / "tap-calendly"
@@ -50,15 +50,14 @@ Truth = dict[str, list[Record]]
 
 #: Primary keys per stream, as the tap declares them.
 KEYS: dict[str, tuple[str, ...]] = {t.name: tuple(t.primary_keys or ()) for t in STREAM_TYPES}
-#: Streams re-read in full every run: the latest run is the whole truth (deletions too).
-FULL_TABLE = (
-    "organization_memberships",
-    "organization_invitations",
-    "groups",
-    "event_types",
-    "routing_forms",
-    "webhook_subscriptions",
-    "user_availability_schedules",
+#: Full-table streams with a ground-truth collection (the availability snapshots have
+#: none; users are compared on the fields the tap fills): the latest run is the whole truth.
+FULL_TABLE = tuple(
+    t.name
+    for t in STREAM_TYPES
+    if not isinstance(getattr(t, "replication_key", None), str)
+    and t.name in COLLECTIONS
+    and t.name != "users"
 )
 #: Columns that are not Calendly data (loader metadata, the tap's observation time).
 IGNORED_COLUMNS = frozenset({"observed_at"})
@@ -98,22 +97,7 @@ def sync_in_process(
     fake: FakeTime | None = None,
 ) -> SyncOutcome:
     """Run the tap here on a fake clock, then load its output with the loader's CLI code."""
-    out = io.StringIO()
-    fake = fake or FakeTime()
-    with contextlib.redirect_stdout(out):
-        tap = TapCalendly(config=dict(config), state=dict(state or {}), catalog=catalog)
-        tap.transport.limiter = RateLimiter(
-            requests_per_minute=tap.settings.requests_per_minute,
-            clock=fake.clock,
-            sleep=fake.sleep,
-        )
-        tap.transport.sleep = fake.sleep
-        try:
-            tap.sync_all()
-        finally:
-            if "fanout" in tap.__dict__:
-                tap.fanout.shutdown()
-    singer = out.getvalue()
+    singer, tap = tap_output(dict(config), dict(state or {}), catalog, fake or FakeTime())
     tap_state: dict[str, Any] = {}
     records = 0
     for line in singer.splitlines():
@@ -289,20 +273,8 @@ class Comparison:
             self.examples.append(f"{stream}: {example}")
 
 
-def same(db_value: Any, api_value: Any) -> bool:
-    """Does a DuckDB cell hold the API's value (TIMESTAMPTZ, JSON text, scalars)?"""
-    if api_value is None or db_value is None:
-        return api_value is None and db_value is None
-    if isinstance(db_value, datetime):
-        return isinstance(api_value, str) and parse_datetime(api_value) == db_value.astimezone(UTC)
-    if isinstance(api_value, dict | list):
-        return isinstance(db_value, str) and json.loads(db_value) == api_value
-    return bool(db_value == api_value)
-
-
-def live_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[Record]:
-    """Rows not retired by ACTIVATE_VERSION."""
-    columns = {
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
         str(r[0])
         for r in con.execute(
             "SELECT column_name FROM information_schema.columns "
@@ -310,6 +282,11 @@ def live_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[Record]:
             [SCHEMA, table],
         ).fetchall()
     }
+
+
+def live_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[Record]:
+    """Rows not retired by ACTIVATE_VERSION."""
+    columns = table_columns(con, table)
     if not columns:
         return []
     where = " WHERE _sdc_deleted_at IS NULL" if "_sdc_deleted_at" in columns else ""
@@ -404,14 +381,7 @@ def compare_with_truth(
 
 def duplicate_keys(con: duckdb.DuckDBPyConnection, stream: str, keys: tuple[str, ...]) -> int:
     """Live rows beyond one per key."""
-    columns = {
-        str(r[0])
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            [SCHEMA, stream],
-        ).fetchall()
-    }
+    columns = table_columns(con, stream)
     if not columns:
         return 0
     where = " WHERE _sdc_deleted_at IS NULL" if "_sdc_deleted_at" in columns else ""

@@ -272,14 +272,21 @@ def token_cycle(fake: FakeAPI, other: FakeAPI) -> Any:
     return replies, "repeated a page token"
 
 
-def empty_page_then_data(fake: FakeAPI, other: FakeAPI) -> Any:
-    base = fake.url
+def synced_both_groups(fake: FakeAPI, other: FakeAPI) -> Callable[[CliRun], None]:
+    """Success with G1 and G2, and nothing sent to the other host."""
 
     def check(run: CliRun) -> None:
         assert run.code == 0, run.stderr[-3000:]
-        assert groups_uris(run) == [f"{base}/groups/G1", f"{base}/groups/G2"]
+        assert groups_uris(run) == [f"{fake.url}/groups/G1", f"{fake.url}/groups/G2"]
+        assert other.seen == []
 
-    return [page([], "T1"), page([group(base, 1)], "T2"), page([group(base, 2)], None)], check
+    return check
+
+
+def empty_page_then_data(fake: FakeAPI, other: FakeAPI) -> Any:
+    base = fake.url
+    replies = [page([], "T1"), page([group(base, 1)], "T2"), page([group(base, 2)], None)]
+    return replies, synced_both_groups(fake, other)
 
 
 def endless_empty_pages(fake: FakeAPI, other: FakeAPI) -> Any:
@@ -293,15 +300,10 @@ def endless_empty_pages(fake: FakeAPI, other: FakeAPI) -> Any:
 
 
 def absolute_next_page_elsewhere(fake: FakeAPI, other: FakeAPI) -> Any:
+    """The next_page link (another host) is never followed: pages go by token."""
     base = fake.url
-
-    def check(run: CliRun) -> None:
-        assert run.code == 0, run.stderr[-3000:]
-        assert groups_uris(run) == [f"{base}/groups/G1", f"{base}/groups/G2"]
-        assert other.seen == []  # the next_page link was never followed
-
     first = page([group(base, 1)], "T2", next_page=f"{other.url}/groups?page_token=T2")
-    return [first, page([group(base, 2)], None, next_page=None)], check
+    return [first, page([group(base, 2)], None, next_page=None)], synced_both_groups(fake, other)
 
 
 def redirect_elsewhere(fake: FakeAPI, other: FakeAPI) -> Any:

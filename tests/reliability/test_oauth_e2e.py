@@ -15,9 +15,12 @@ import resource
 import stat
 import subprocess
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.windows import parse_datetime
@@ -27,11 +30,11 @@ from tests.reliability.e2e import compare_with_truth, iso, loader_config, pipe_s
 TOKEN_POSTS = "POST /oauth/token"
 
 
-def start(**overrides: Any) -> Sandbox:
-    settings = SandboxSettings(
-        seed=9, scale="small", rate_limit_per_minute=10**6, webhooks=False, **overrides
-    )
-    return Sandbox(settings).start()
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    settings = SandboxSettings(seed=9, scale="small", rate_limit_per_minute=10**6, webhooks=False)
+    with Sandbox(settings) as running:
+        yield running
 
 
 def oauth_tap_config(sandbox: Sandbox, token_file: Path, refresh: str) -> dict[str, Any]:
@@ -59,47 +62,43 @@ def refresh_works(sandbox: Sandbox, refresh: str) -> bool:
     return refresh in store._refresh and refresh not in store._used_refresh
 
 
-def test_expiry_mid_sync_refreshes_once_and_the_sync_completes(tmp_path: Path):
-    sandbox = start()
+def test_expiry_mid_sync_refreshes_once_and_the_sync_completes(sandbox: Sandbox, tmp_path: Path):
+    first = sandbox.issue_refresh_token()
+    (tmp_path / "tokens").mkdir()
+    token_file = tmp_path / "tokens" / "calendly.json"
+    config = oauth_tap_config(sandbox, token_file, first)
+    stop = threading.Event()
+
+    def expire_mid_sync() -> None:
+        while not stop.wait(0.005):
+            if sum(sandbox.request_counts().values()) > 60:
+                sandbox.org.clock.advance(timedelta(hours=3))  # past the 2 h lifetime
+                return
+
+    watcher = threading.Thread(target=expire_mid_sync, daemon=True)
+    watcher.start()
+    database = tmp_path / "oauth.duckdb"
     try:
-        first = sandbox.issue_refresh_token()
-        (tmp_path / "tokens").mkdir()
-        token_file = tmp_path / "tokens" / "calendly.json"
-        config = oauth_tap_config(sandbox, token_file, first)
-        stop = threading.Event()
-
-        def expire_mid_sync() -> None:
-            while not stop.wait(0.005):
-                if sum(sandbox.request_counts().values()) > 60:
-                    sandbox.org.clock.advance(timedelta(hours=3))  # past the 2 h lifetime
-                    return
-
-        watcher = threading.Thread(target=expire_mid_sync, daemon=True)
-        watcher.start()
-        database = tmp_path / "oauth.duckdb"
-        try:
-            done = pipe_sync(
-                write(tmp_path / "tap.json", config),
-                write(tmp_path / "loader.json", loader_config(database, tmp_path)),
-                workdir=tmp_path,
-            )
-        finally:
-            stop.set()
-            watcher.join()
-        assert (done.tap_code, done.loader_code) == (0, 0), done.tap_stderr[-3000:]
-        # One grant at the start, one when the access token expired: never more.
-        assert sandbox.request_counts()[TOKEN_POSTS] == 2
-        since = parse_datetime(config["start_date"])
-        truth = sandbox.ground_truth()
-        # The clock moved 3 h mid-sync: compare what that sync could see (its window).
-        comparison = compare_with_truth(database, truth, since=since, window=since)
-        assert comparison.mismatches == 0, comparison.examples
-        saved = json.loads(token_file.read_text())
-        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-        assert refresh_works(sandbox, saved["refresh_token"])  # rotated, persisted, unspent
-        assert not refresh_works(sandbox, first)
+        done = pipe_sync(
+            write(tmp_path / "tap.json", config),
+            write(tmp_path / "loader.json", loader_config(database, tmp_path)),
+            workdir=tmp_path,
+        )
     finally:
-        sandbox.stop()
+        stop.set()
+        watcher.join()
+    assert (done.tap_code, done.loader_code) == (0, 0), done.tap_stderr[-3000:]
+    # One grant at the start, one when the access token expired: never more.
+    assert sandbox.request_counts()[TOKEN_POSTS] == 2
+    since = parse_datetime(config["start_date"])
+    truth = sandbox.ground_truth()
+    # The clock moved 3 h mid-sync: compare what that sync could see (its window).
+    comparison = compare_with_truth(database, truth, since=since, window=since)
+    assert comparison.mismatches == 0, comparison.examples
+    saved = json.loads(token_file.read_text())
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert refresh_works(sandbox, saved["refresh_token"])  # rotated, persisted, unspent
+    assert not refresh_works(sandbox, first)
 
 
 def run_tap_once(tmp_path: Path, config: dict[str, Any], **popen: Any) -> Any:
@@ -126,78 +125,68 @@ def assert_stopped_unspent(done: Any, sandbox: Sandbox, refresh: str, expect: st
     assert refresh_works(sandbox, refresh)
 
 
-def test_unwritable_token_folder_stops_before_the_refresh_token_is_spent(tmp_path: Path):
-    sandbox = start()
-    try:
-        refresh = sandbox.issue_refresh_token()
-        # /sys refuses new files even to root (the tests may run as root).
-        config = oauth_tap_config(sandbox, Path("/sys/calendly-tokens.json"), refresh)
-        done = run_tap_once(tmp_path, config)
-        assert_stopped_unspent(done, sandbox, refresh, "token_file")
-    finally:
-        sandbox.stop()
+def test_unwritable_token_folder_stops_before_the_refresh_token_is_spent(
+    sandbox: Sandbox, tmp_path: Path
+):
+    refresh = sandbox.issue_refresh_token()
+    # /sys refuses new files even to root (the tests may run as root).
+    config = oauth_tap_config(sandbox, Path("/sys/calendly-tokens.json"), refresh)
+    done = run_tap_once(tmp_path, config)
+    assert_stopped_unspent(done, sandbox, refresh, "token_file")
 
 
-def test_missing_token_folder_stops_before_the_refresh_token_is_spent(tmp_path: Path):
-    sandbox = start()
-    try:
-        refresh = sandbox.issue_refresh_token()
-        config = oauth_tap_config(sandbox, tmp_path / "absent" / "tokens.json", refresh)
-        done = run_tap_once(tmp_path, config)
-        assert_stopped_unspent(done, sandbox, refresh, "token_file")
-        assert not (tmp_path / "absent").exists()
-    finally:
-        sandbox.stop()
+def test_missing_token_folder_stops_before_the_refresh_token_is_spent(
+    sandbox: Sandbox, tmp_path: Path
+):
+    refresh = sandbox.issue_refresh_token()
+    config = oauth_tap_config(sandbox, tmp_path / "absent" / "tokens.json", refresh)
+    done = run_tap_once(tmp_path, config)
+    assert_stopped_unspent(done, sandbox, refresh, "token_file")
+    assert not (tmp_path / "absent").exists()
 
 
-def test_full_disk_stops_before_the_refresh_token_is_spent(tmp_path: Path):
+def test_full_disk_stops_before_the_refresh_token_is_spent(sandbox: Sandbox, tmp_path: Path):
     """A file-size limit of 0 makes every write to a file fail (EFBIG), like a full disk."""
-    sandbox = start()
+    refresh = sandbox.issue_refresh_token()
+    config = oauth_tap_config(sandbox, tmp_path / "tokens.json", refresh)
+
+    def no_file_space() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    done = run_tap_once(tmp_path, config, preexec_fn=no_file_space)
+    assert_stopped_unspent(done, sandbox, refresh, "cannot write token_file")
+
+
+def test_token_folder_lost_mid_sync_stops_without_spending_the_rotated_token(
+    sandbox: Sandbox, tmp_path: Path
+):
+    first = sandbox.issue_refresh_token()
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    config = oauth_tap_config(sandbox, folder / "calendly.json", first)
+    stop = threading.Event()
+    moved = tmp_path / "tokens-moved"
+
+    def break_disk_then_expire() -> None:
+        while not stop.wait(0.005):
+            if sum(sandbox.request_counts().values()) > 60:
+                folder.rename(moved)
+                folder.write_text("now a file, not a folder")
+                sandbox.org.clock.advance(timedelta(hours=3))
+                return
+
+    watcher = threading.Thread(target=break_disk_then_expire, daemon=True)
+    watcher.start()
     try:
-        refresh = sandbox.issue_refresh_token()
-        config = oauth_tap_config(sandbox, tmp_path / "tokens.json", refresh)
-
-        def no_file_space() -> None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-
-        done = run_tap_once(tmp_path, config, preexec_fn=no_file_space)
-        assert_stopped_unspent(done, sandbox, refresh, "cannot write token_file")
+        done = run_tap_once(tmp_path, config)
     finally:
-        sandbox.stop()
-
-
-def test_token_folder_lost_mid_sync_stops_without_spending_the_rotated_token(tmp_path: Path):
-    sandbox = start()
-    try:
-        first = sandbox.issue_refresh_token()
-        folder = tmp_path / "tokens"
-        folder.mkdir()
-        config = oauth_tap_config(sandbox, folder / "calendly.json", first)
-        stop = threading.Event()
-        moved = tmp_path / "tokens-moved"
-
-        def break_disk_then_expire() -> None:
-            while not stop.wait(0.005):
-                if sum(sandbox.request_counts().values()) > 60:
-                    folder.rename(moved)
-                    folder.write_text("now a file, not a folder")
-                    sandbox.org.clock.advance(timedelta(hours=3))
-                    return
-
-        watcher = threading.Thread(target=break_disk_then_expire, daemon=True)
-        watcher.start()
-        try:
-            done = run_tap_once(tmp_path, config)
-        finally:
-            stop.set()
-            watcher.join()
-        assert done.returncode != 0
-        assert "Traceback" not in done.stderr
-        lines = [line for line in done.stderr.splitlines() if ERROR_MARK in line]
-        assert len(lines) == 1, done.stderr[-3000:]
-        assert "token_file" in lines[0]
-        assert sandbox.request_counts()[TOKEN_POSTS] == 1  # the second refresh never sent
-        rotated = json.loads((moved / "calendly.json").read_text())["refresh_token"]
-        assert refresh_works(sandbox, rotated)  # what was saved before the loss still works
-    finally:
-        sandbox.stop()
+        stop.set()
+        watcher.join()
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if ERROR_MARK in line]
+    assert len(lines) == 1, done.stderr[-3000:]
+    assert "token_file" in lines[0]
+    assert sandbox.request_counts()[TOKEN_POSTS] == 1  # the second refresh never sent
+    rotated = json.loads((moved / "calendly.json").read_text())["refresh_token"]
+    assert refresh_works(sandbox, rotated)  # what was saved before the loss still works

@@ -66,7 +66,11 @@ def tap_output(
     with contextlib.redirect_stdout(out):
         tap = TapCalendly(config=config, state=state or {}, catalog=catalog)
         if fake_time is not None:
-            tap.transport.limiter = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
+            tap.transport.limiter = RateLimiter(
+                requests_per_minute=tap.settings.requests_per_minute,
+                clock=fake_time.clock,
+                sleep=fake_time.sleep,
+            )
             tap.transport.sleep = fake_time.sleep
         try:
             tap.sync_all()
