@@ -1,25 +1,24 @@
 """Rate-limit honesty: what the server saw, not what the client believes it did.
 
 The sandbox enforces a per-token fixed window on a clock shared with the tap (a fake
-clock: waits cost no real time). Every decision of the sandbox's limiter is recorded as
-the request arrives: when, how many remained, when the window resets, and whether it was
-admitted. A sync must never send a request after ``X-RateLimit-Remaining: 0`` before the
-announced reset (the server would refuse it: a 429), and with ``requests_per_minute``
-set it must never send more than that in any minute.
+clock: waits cost no real time) and logs every API request as it arrives
+(``Sandbox.request_log()``: when, the status answered, ``X-RateLimit-Remaining`` and
+``-Reset``). A sync must never send a request after ``X-RateLimit-Remaining: 0`` before the
+announced reset (the server would refuse it: a 429), and with ``requests_per_minute`` set it
+must never send more than that in any minute.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tap_calendly.api.ratelimit import RateLimiter
-from tap_calendly.sandbox.rate_limit import RateDecision
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.windows import parse_datetime
 from tests.reliability.e2e import compare_with_truth, iso, sync_in_process
@@ -28,40 +27,24 @@ from tests.support.tap_run import FakeTime
 SERVER_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class Seen:
-    at: float
-    decision: RateDecision
-
-
 @dataclass
 class Logged:
     sandbox: Sandbox
-    log: list[Seen]
     fake: FakeTime
+
+    def log(self) -> list[dict[str, Any]]:
+        return self.sandbox.request_log()
 
 
 @pytest.fixture
-def logged(tmp_path: Path) -> Iterator[Logged]:
-    """A sandbox limited to SERVER_LIMIT a minute on a fake clock, every decision logged."""
+def logged() -> Iterator[Logged]:
+    """A sandbox limited to SERVER_LIMIT a minute on a fake clock shared with the tap."""
     fake = FakeTime()
     settings = SandboxSettings(
         seed=12, scale="small", rate_limit_per_minute=SERVER_LIMIT, webhooks=False
     )
-    log: list[Seen] = []
-    lock = threading.Lock()
     with Sandbox(settings, rate_clock=fake.clock) as sandbox:
-        limiter = sandbox.app.limiter
-        hit = limiter.hit
-
-        def recording_hit(key: str) -> RateDecision:
-            decision = hit(key)
-            with lock:
-                log.append(Seen(limiter.clock(), decision))
-            return decision
-
-        limiter.hit = recording_hit  # type: ignore[method-assign]
-        yield Logged(sandbox, log, fake)
+        yield Logged(sandbox, fake)
 
 
 def config(sandbox: Sandbox, **extra: object) -> dict[str, object]:
@@ -76,14 +59,15 @@ def config(sandbox: Sandbox, **extra: object) -> dict[str, object]:
     }
 
 
-def assert_never_sent_after_remaining_zero(log: list[Seen]) -> None:
-    refused = [s for s in log if not s.decision.allowed]
+def assert_never_sent_after_remaining_zero(log: list[dict[str, Any]]) -> None:
+    refused = [r for r in log if r["status"] == 429 and r["fault"] is None]
     assert refused == [], f"{len(refused)} requests arrived after Remaining: 0, before the reset"
     blocked_until = float("-inf")
-    for seen in sorted(log, key=lambda s: s.at):
-        assert seen.at >= blocked_until, "a request arrived before the announced reset"
-        if seen.decision.remaining == 0:
-            blocked_until = seen.at + seen.decision.reset_seconds - 1  # reset is whole seconds
+    for entry in sorted(log, key=lambda r: r["seq"]):
+        assert entry["t"] >= blocked_until, "a request arrived before the announced reset"
+        if entry["rate_limit_remaining"] == 0 and entry["rate_limit_reset"] is not None:
+            # the reset is announced in whole seconds, rounded up
+            blocked_until = entry["t"] + entry["rate_limit_reset"] - 1
 
 
 def max_in_any_window(times: list[float], seconds: float) -> int:
@@ -102,9 +86,11 @@ def test_a_sync_never_sends_after_remaining_zero(logged: Logged, tmp_path: Path)
         config(sandbox), None, tmp_path / "rl.duckdb", tmp_path, fake=logged.fake
     )
     assert outcome.loader_code == 0
-    assert len(logged.log) > 2 * SERVER_LIMIT  # the budget ran out more than once
-    assert sum(s.decision.remaining == 0 for s in logged.log) >= 2
-    assert_never_sent_after_remaining_zero(logged.log)
+    log = logged.log()
+    assert len(log) > 2 * SERVER_LIMIT  # the budget ran out more than once
+    assert sum(r["rate_limit_remaining"] == 0 for r in log) >= 2
+    assert all(r["token"] and len(r["token"]) == 12 for r in log)  # one token, fingerprinted
+    assert_never_sent_after_remaining_zero(log)
     assert outcome.throttled == 0  # and so the tap never met a 429
     since = parse_datetime(str(config(sandbox)["start_date"]))
     truth = sandbox.ground_truth()
@@ -141,5 +127,6 @@ def test_requests_per_minute_is_never_exceeded(
     assert len(admitted) > 2 * cap
     assert max_in_any_window(admitted, 60.0) <= cap
     assert max_in_any_window(admitted, 60.0) >= cap - 5  # the cap, not something far below
-    assert len(logged.log) == len(admitted)  # the server saw no request that was not admitted
-    assert_never_sent_after_remaining_zero(logged.log)
+    log = logged.log()
+    assert len(log) == len(admitted)  # the server saw no request that was not admitted
+    assert_never_sent_after_remaining_zero(log)
