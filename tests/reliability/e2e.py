@@ -259,13 +259,14 @@ class Comparison:
     duplicates: dict[str, int] = field(default_factory=dict)
     stale: dict[str, int] = field(default_factory=dict)
     unknown: dict[str, int] = field(default_factory=dict)
+    #: fields the API sent that have no column (dropped on the way), per stream
+    lost_fields: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
     @property
     def mismatches(self) -> int:
-        return sum(
-            sum(d.values()) for d in (self.missing, self.duplicates, self.stale, self.unknown)
-        )
+        kinds = (self.missing, self.duplicates, self.stale, self.unknown, self.lost_fields)
+        return sum(sum(d.values()) for d in kinds)
 
     def note(self, kind: dict[str, int], stream: str, example: str) -> None:
         kind[stream] = kind.get(stream, 0) + 1
@@ -358,6 +359,10 @@ def compare_with_truth(
                 result.note(result.unknown, stream, uri)
             must_match = exact.get(stream, uris)
             gaps = KNOWN_GAPS.get(stream, frozenset())
+            columns = set(rows[0]) if rows else set()
+            sent = {key for uri in uris & by_uri.keys() for key in expected[uri]}
+            for key in sorted(sent - columns - gaps):
+                result.note(result.lost_fields, stream, f"field {key} has no column")
             for uri in sorted(uris & by_uri.keys()):
                 result.rows_compared += 1
                 if uri not in must_match:

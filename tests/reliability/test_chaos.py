@@ -64,6 +64,7 @@ def test_the_comparison_catches_missing_duplicate_stale_and_unknown_rows(tmp_pat
         "stale": "UPDATE calendly.scheduled_events SET status = 'stale' WHERE uri = (SELECT "
         "min(uri) FROM calendly.scheduled_events)",
         "unknown": "INSERT INTO calendly.event_types (uri) VALUES ('http://x/event_types/NEW')",
+        "lost_fields": "ALTER TABLE calendly.groups DROP COLUMN name",
     }
     for kind, statement in tampering.items():
         copy = tmp_path / f"{kind}.duckdb"
