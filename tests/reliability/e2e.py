@@ -616,3 +616,19 @@ def kill_and_resume(clean: CleanSync, victim: str, after: int, workdir: Path) ->
     killed = pipe_sync(clean.config, loader, kill=victim, kill_after_lines=after, workdir=workdir)
     resumed = pipe_sync(clean.config, loader, state=killed.last_state, workdir=workdir)
     return KillResult(victim, after, killed, resumed, tables_equal(clean.database, database))
+
+
+def short_sync(
+    sandbox: Sandbox, database: Path, workdir: Path, *, days_back: float = 5
+) -> tuple[datetime, SyncOutcome, Truth]:
+    """One in-process sync of the last ``days_back`` days (no faults): its start_date,
+    what happened, and the ground truth right after."""
+    since = parse_datetime(sandbox.info()["now"]) - timedelta(days=days_back)
+    config = {
+        "personal_access_token": sandbox.admin_token,
+        "api_url": sandbox.url,
+        "start_date": iso(since),
+        "availability_horizon_days": 1,
+    }
+    outcome = sync_in_process(config, None, database, workdir)
+    return since, outcome, sandbox.ground_truth()

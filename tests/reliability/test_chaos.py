@@ -10,15 +10,13 @@ same harness with more seeds.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
-from tap_calendly.windows import parse_datetime
-from tests.reliability.e2e import chaos_run, compare_with_truth, iso, sync_in_process
+from tests.reliability.e2e import chaos_run, compare_with_truth, short_sync
 
 
 @pytest.mark.parametrize("seed", [3, 8])
@@ -44,17 +42,10 @@ def test_chaos_sync_and_three_incremental_days_equal_ground_truth(seed: int, tmp
 def test_the_comparison_catches_missing_duplicate_stale_and_unknown_rows(tmp_path: Path):
     """The judge of the chaos runs can fail: tamper with a synced database, one way each."""
     settings = SandboxSettings(seed=4, scale="small", rate_limit_per_minute=10**6, webhooks=False)
+    database = tmp_path / "judge.duckdb"
     with Sandbox(settings) as sandbox:
-        since = parse_datetime(sandbox.info()["now"]) - timedelta(days=5)
-        config = {
-            "personal_access_token": sandbox.admin_token,
-            "api_url": sandbox.url,
-            "start_date": iso(since),
-            "availability_horizon_days": 1,
-        }
-        database = tmp_path / "judge.duckdb"
-        assert sync_in_process(config, None, database, tmp_path).loader_code == 0
-        truth = sandbox.ground_truth()
+        since, outcome, truth = short_sync(sandbox, database, tmp_path)
+    assert outcome.loader_code == 0
     clean = compare_with_truth(database, truth, since=since, window=since)
     assert clean.mismatches == 0
     tampering = {

@@ -8,14 +8,12 @@ checks field by field (a field without a column counts as lost).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
-from tap_calendly.windows import parse_datetime
-from tests.reliability.e2e import compare_with_truth, iso, sync_in_process
+from tests.reliability.e2e import compare_with_truth, short_sync
 
 
 @pytest.mark.xfail(
@@ -28,15 +26,7 @@ def test_fields_missing_from_the_schema_reach_duckdb(tmp_path: Path) -> None:
         seed=4, scale="small", rate_limit_per_minute=10**6, webhooks=False, extra_fields=True
     )
     with Sandbox(settings) as sandbox:
-        since = parse_datetime(sandbox.info()["now"]) - timedelta(days=5)
-        config = {
-            "personal_access_token": sandbox.admin_token,
-            "api_url": sandbox.url,
-            "start_date": iso(since),
-            "availability_horizon_days": 1,
-        }
-        outcome = sync_in_process(config, None, tmp_path / "extra.duckdb", tmp_path)
-        truth = sandbox.ground_truth()
+        since, outcome, truth = short_sync(sandbox, tmp_path / "extra.duckdb", tmp_path)
     assert outcome.loader_code == 0, outcome.loader_stderr[-2000:]
     assert any("x_future_field" in event for event in truth["scheduled_events"])
     comparison = compare_with_truth(tmp_path / "extra.duckdb", truth, since=since, window=since)
