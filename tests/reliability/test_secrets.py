@@ -35,6 +35,8 @@ from tests.reliability.conftest import (
     start_date,
 )
 from tests.reliability.fake_api import FakeAPI, Reply
+from tests.webhooks.helpers import envelope, invitee_payload, signed_headers
+from tests.webhooks.process import ServeProcess
 
 DEBUG = {"LOGLEVEL": "DEBUG"}
 WRONG_PAT = "relWRONGPAT-0c4b2e9d7a61"
@@ -382,3 +384,38 @@ def _catalog_with(tmp_path: Path, *names: str) -> Path:
     path = tmp_path / "selected-catalog.json"
     path.write_text(json.dumps(select_streams(*names)))
     return path
+
+
+# -- the webhook receiver: its signing key ----------------------------------------------
+
+
+def test_webhook_receiver_never_prints_or_journals_its_signing_key(tmp_path: Path):
+    """Valid, wrongly signed and key-quoting deliveries at debug level: the signing key is
+    in no log line and in no journal file."""
+    key = "relWEBHOOKKEY-5c4b3a2910"
+    journal = tmp_path / "journal"
+    serving = ServeProcess(
+        ["--journal", str(journal), "--log-level", "debug"],
+        env={"TAP_CALENDLY_WEBHOOK_SIGNING_KEY": key, "HOME": str(tmp_path)},
+    )
+    try:
+        body = envelope("invitee.created", invitee_payload())
+        answers = [
+            requests.post(serving.url, data=body, headers=signed_headers(body, key), timeout=10),
+            requests.post(
+                serving.url, data=body, headers=signed_headers(body, "wrong-key"), timeout=10
+            ),
+            requests.post(
+                serving.url,
+                data=body,
+                headers={"Calendly-Webhook-Signature": f"t=1,v1={key}"},
+                timeout=10,
+            ),
+        ]
+    finally:
+        serving.proc.terminate()
+        serving.wait()
+    assert [a.status_code for a in answers] == [200, 401, 401]
+    assert "2 rejected" in serving.stderr
+    assert_no_secret(serving.stderr + "".join(a.text for a in answers), {key})
+    assert_no_secret_on_disk(tmp_path, {key}, set())
