@@ -69,9 +69,13 @@ KNOWN_GAPS = {"users": frozenset({"locale", "resource_type"})}
 # -- running syncs ------------------------------------------------------------------------
 
 
-def loader_config(database: Path, workdir: Path) -> dict[str, Any]:
+def loader_config(database: Path, workdir: Path, batch_size_rows: int = 500) -> dict[str, Any]:
     """Small batches so a sync commits (and releases STATE) many times."""
-    return {"database": str(database), "batch_size_rows": 500, "temp_dir": str(workdir)}
+    return {
+        "database": str(database),
+        "batch_size_rows": batch_size_rows,
+        "temp_dir": str(workdir),
+    }
 
 
 @dataclass
@@ -612,7 +616,9 @@ def kill_and_resume(clean: CleanSync, victim: str, after: int, workdir: Path) ->
     """SIGKILL ``victim`` ("tap" or "loader") after ``after`` lines, resume from the
     loader's last STATE into the same database, compare with the clean sync."""
     database = workdir / f"{victim}-{after}.duckdb"
-    loader = write_json(workdir / f"loader-{victim}-{after}.json", loader_config(database, workdir))
+    # Commits every 100 records: most kill points then find a released STATE to resume from.
+    settings = loader_config(database, workdir, batch_size_rows=100)
+    loader = write_json(workdir / f"loader-{victim}-{after}.json", settings)
     killed = pipe_sync(clean.config, loader, kill=victim, kill_after_lines=after, workdir=workdir)
     resumed = pipe_sync(clean.config, loader, state=killed.last_state, workdir=workdir)
     return KillResult(victim, after, killed, resumed, tables_equal(clean.database, database))
