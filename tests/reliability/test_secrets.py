@@ -419,3 +419,13 @@ def test_webhook_receiver_never_prints_or_journals_its_signing_key(tmp_path: Pat
     assert "2 rejected" in serving.stderr
     assert_no_secret(serving.stderr + "".join(a.text for a in answers), {key})
     assert_no_secret_on_disk(tmp_path, {key}, set())
+
+
+def test_discovery_and_about_print_no_secret(secret_sandbox: Sandbox, tmp_path: Path):
+    for args in (["--discover"], ["--about", "--format", "json"]):
+        run = run_tap_cli(
+            tmp_path, pat_config(secret_sandbox), args=args, env=isolated(tmp_path, DEBUG)
+        )
+        assert run.code == 0, run.stderr[-2000:]
+        assert run.stdout.strip().startswith("{")
+        assert_no_secret(run.output, {PAT})
