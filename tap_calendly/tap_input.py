@@ -39,7 +39,7 @@ def check_config_files(paths: Iterable[str]) -> None:
 
 def sdk_setting_problems(errors: Iterable[str]) -> list[str]:
     """singer-sdk's schema errors for its own settings (stream maps, flattening) as
-    ``<setting> is not valid``: its messages quote the value, which may be sensitive."""
+    ``<setting> does not match …``: its messages quote the value, which may be sensitive."""
     problems = []
     for error in errors:
         found = _CONFIG_PATH.search(error)

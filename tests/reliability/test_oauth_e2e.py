@@ -23,11 +23,18 @@ from typing import Any
 import pytest
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
+from tap_calendly.streams import STREAM_TYPES
 from tap_calendly.windows import parse_datetime
 from tests.reliability.cli import ERROR_MARK, TAP, clean_env
 from tests.reliability.e2e import compare_with_truth, iso, loader_config, pipe_sync
+from tests.support.tap_run import select_streams
 
 TOKEN_POSTS = "POST /oauth/token"
+#: The test moves the sandbox clock 3 h mid-sync to expire the access token; availability
+#: windows computed before the jump would then start in the server's past (a 400), so the
+#: snapshot streams are left out: this test is about OAuth.
+SNAPSHOTS = ("user_busy_times", "event_type_available_times")
+WITHOUT_AVAILABILITY = select_streams(*(t.name for t in STREAM_TYPES if t.name not in SNAPSHOTS))
 
 
 @pytest.fixture
@@ -82,6 +89,7 @@ def test_expiry_mid_sync_refreshes_once_and_the_sync_completes(sandbox: Sandbox,
         done = pipe_sync(
             write(tmp_path / "tap.json", config),
             write(tmp_path / "loader.json", loader_config(database, tmp_path)),
+            catalog_file=write(tmp_path / "catalog.json", WITHOUT_AVAILABILITY),
             workdir=tmp_path,
         )
     finally:
