@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import os
+import re
 import tempfile
 import threading
 import time
@@ -25,7 +27,7 @@ import orjson
 import requests
 from requests.auth import AuthBase
 
-from tap_calendly.api.errors import AuthError, ConfigError, NetworkError
+from tap_calendly.api.errors import AuthError, ConfigError, NetworkError, redact
 from tap_calendly.api.settings import DEFAULT_OAUTH_TOKEN_URL
 
 __all__ = ["DEFAULT_OAUTH_TOKEN_URL", "OAuthTokens", "StaticToken", "TokenProvider"]
@@ -33,6 +35,8 @@ __all__ = ["DEFAULT_OAUTH_TOKEN_URL", "OAuthTokens", "StaticToken", "TokenProvid
 EXPIRY_SLACK_SECONDS = 120.0
 
 logger = logging.getLogger("tap-calendly.auth")
+#: What a bearer or refresh token may hold (it travels in a header or a form).
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 class TokenProvider(Protocol):
@@ -211,18 +215,21 @@ class OAuthTokens:
             raise NetworkError(
                 f"cannot reach the OAuth token endpoint {self._token_url}: {type(exc).__name__}"
             ) from None
+        secrets = (self._client_secret, self._refresh_token, self._access)
         if response.status_code != 200:
             raise AuthError(
                 response.status_code,
                 "OAuth refresh failed",
-                f"{_oauth_error(response)}re-authorize and update refresh_token",
+                f"{redact(_oauth_error(response), secrets)}re-authorize and update refresh_token",
                 f"POST {self._token_url}",
             )
         try:
             body = orjson.loads(response.content)
-            access = str(body["access_token"])
-            new_refresh = str(body.get("refresh_token") or self._refresh_token)
+            access = _token_text(body["access_token"])
+            new_refresh = _token_text(body.get("refresh_token") or self._refresh_token)
             expires_in = float(body.get("expires_in") or 7200)
+            if not math.isfinite(expires_in):
+                raise ValueError("expires_in")
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             raise AuthError(
                 response.status_code,
@@ -238,6 +245,14 @@ class OAuthTokens:
         self._expires_at = expires_at
         self.refreshes += 1
         logger.info("OAuth access token refreshed; rotated refresh token saved")
+
+
+def _token_text(value: Any) -> str:
+    """A token from the token endpoint; one that cannot go in a header is refused (its
+    text would otherwise surface in the HTTP library's error message)."""
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
+        raise ValueError("token")
+    return value
 
 
 def _oauth_error(response: requests.Response) -> str:

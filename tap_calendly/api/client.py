@@ -22,6 +22,7 @@ import requests
 
 from tap_calendly.api.auth import OAuthTokens, StaticToken, TokenProvider
 from tap_calendly.api.errors import APIError, CalendlyError, UsageError
+from tap_calendly.api.paging import PageCursor, collection
 from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.api.settings import Settings
 from tap_calendly.api.transport import RetryPolicy, Transport, payload
@@ -124,15 +125,27 @@ class CalendlyClient:
 
         ``timeout`` (seconds per attempt) overrides ``request_timeout`` for this request.
         """
-        prepared = requests.Request(
-            method.upper(),
-            self.url(path),
-            params=dict(params or {}),
-            json=json,
-            data=dict(data) if data else None,
-            files=dict(files) if files else None,
-            headers=dict(headers or {}),
-        ).prepare()
+        try:
+            prepared = requests.Request(
+                method.upper(),
+                self.url(path),
+                params=dict(params or {}),
+                json=json,
+                data=dict(data) if data else None,
+                files=dict(files) if files else None,
+                headers=dict(headers or {}),
+            ).prepare()
+        except requests.exceptions.InvalidHeader:
+            # requests quotes the value, which may be a credential: name the problem only.
+            raise UsageError(
+                f"{method.upper()} {path}: a header has a line break, a reserved character "
+                "or leading whitespace; nothing was sent"
+            ) from None
+        except (requests.RequestException, ValueError) as exc:
+            raise UsageError(
+                f"{method.upper()} {path}: the request cannot be built ({type(exc).__name__}); "
+                "nothing was sent"
+            ) from None
         return self.transport.send(
             prepared, stream=stream, policy=policy, decode_json=decode_json, timeout=timeout
         )
@@ -195,20 +208,15 @@ class CalendlyClient:
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page's ``collection``, following ``next_page_token`` on the same path."""
         query = {**(params or {}), "count": page_size}
-        seen: set[str] = set()
+        cursor = PageCursor(f"GET {path}")
         while True:
             body = self.get(path, query, stream=stream)
-            if not isinstance(body, dict) or not isinstance(body.get("collection"), list):
-                raise CalendlyError(f"GET {path}: the answer is not a Calendly list")
-            yield [row for row in body["collection"] if isinstance(row, dict)]
-            pagination = body.get("pagination")
-            token = pagination.get("next_page_token") if isinstance(pagination, dict) else None
-            if not token:
+            rows = collection(body, cursor.where)
+            yield rows
+            token = cursor.next_token(body, len(rows))
+            if token is None:
                 return
-            if token in seen:
-                raise CalendlyError(f"GET {path}: Calendly repeated a page token; stopping")
-            seen.add(str(token))
-            query["page_token"] = str(token)
+            query["page_token"] = token
 
     def paginate(
         self,

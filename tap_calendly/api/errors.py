@@ -10,7 +10,12 @@ that outlasted the retries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
+
+#: Shorter values are not redacted (they would garble every message and cannot be
+#: real credentials, which the API rejects anyway).
+_MIN_SECRET = 4
 
 
 class CalendlyError(Exception):
@@ -109,3 +114,14 @@ def error_class(status: int) -> type[APIError]:
     return {401: AuthError, 403: AccessDenied, 404: NotFound, 409: Conflict, 429: RateLimited}.get(
         status, ServerError if status >= 500 else APIError
     )
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every secret value replaced by ``***``.
+
+    For text a server wrote (an error ``message``, an OAuth ``error_description``): a
+    faulty or hostile endpoint may echo the token it was sent.
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len)[::-1]:
+        text = text.replace(secret, "***")
+    return text

@@ -13,6 +13,7 @@ The clock and sleep are injectable so tests never wait in real time.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -26,6 +27,12 @@ Sleep = Callable[[float], None]
 _MAX_NAP = 0.25
 #: Poll interval while the first response (and so the budget) is still unknown.
 _UNKNOWN_POLL = 0.005
+#: Calendly's window; assumed when a server says "0 remaining" without saying when
+#: the window resets (waiting for a reset that is never announced would hang).
+DEFAULT_WINDOW_SECONDS = 60.0
+#: Longest wait a reset header can impose; beyond it the header is not believed (a
+#: 429 announcing more is reported as an error instead of waited out).
+MAX_RESET_SECONDS = 900.0
 
 
 @dataclass
@@ -53,9 +60,15 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
+
+
+def reset_seconds(headers: Mapping[str, str]) -> float | None:
+    """``X-RateLimit-Reset`` as announced (finite, unclamped), if present."""
+    return _float_header(headers, "X-RateLimit-Reset")
 
 
 class RateLimiter:
@@ -154,19 +167,27 @@ class RateLimiter:
             if status == 429:
                 self.stats.throttled += 1
                 remaining = 0
-                if reset is None:
-                    reset = 60.0
+            if remaining == 0 and reset is None:
+                reset = DEFAULT_WINDOW_SECONDS
+            if reset is not None:
+                reset = min(max(reset, 0.0), MAX_RESET_SECONDS)
             if limit is not None:
                 self._limit = limit
             now = self._clock()
             new_end = now + reset + self._reset_margin if reset is not None else None
             # Answers arrive out of order: within one window the server's count only
             # goes down, so a larger "remaining" from an older request is stale. A
-            # reset clearly beyond the known window end means a new window.
+            # reset clearly beyond the known window end means a new window, but only
+            # near that end: the server rounds its reset up to whole seconds, so its
+            # window may end up to a second before ours, never earlier. A late answer
+            # from earlier in the window (its reset shifted by a slow transfer) is stale.
+            near_end = (
+                self._window_end is not None and now >= self._window_end - 1.0 - self._reset_margin
+            )
             same_window = (
                 self._window_end is not None
                 and now < self._window_end
-                and (new_end is None or new_end <= self._window_end + 1.0)
+                and (new_end is None or new_end <= self._window_end + 1.0 or not near_end)
             )
             if remaining is not None:
                 if same_window and self._remaining is not None:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -37,6 +38,13 @@ Kind = Literal["string", "secret", "url", "datetime", "path", "integer", "number
 
 #: Control characters (CR/LF included) would break an HTTP header or a log line.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: What a token or client credential can hold: it travels in an HTTP header, and no
+#: Calendly credential has spaces or non-ASCII characters (a paste slip if it does).
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+#: A host name or IPv4 address (IPv6 literals are checked by ``urlsplit`` itself).
+_HOST = re.compile(r"[A-Za-z0-9._-]+")
+#: Settings sent in HTTP headers: printable ASCII only, or the request cannot be encoded.
+_HEADER_SETTINGS = frozenset({"client_id", "user_agent"})
 
 
 @dataclass(frozen=True)
@@ -311,14 +319,20 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {where} does not exist") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {where}: {exc.strerror}") from None
+    return parse_json_object(raw, f"config file {where}")
+
+
+def parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    """``raw`` as a JSON object, or one :class:`ConfigError` line about ``what`` (a
+    file's name, say), never quoting the content."""
     if not raw.strip():
-        raise ConfigError(f"config file {where} is empty: it must hold a JSON object")
+        raise ConfigError(f"{what} is empty: it must hold a JSON object")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise ConfigError(f"config file {where} is not valid JSON") from None
+        raise ConfigError(f"{what} is not valid JSON") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {where} must hold a JSON object of settings")
+        raise ConfigError(f"{what} must hold a JSON object")
     return data
 
 
@@ -364,21 +378,42 @@ def _convert(spec: Setting, raw: Any) -> Any:
             raise ValueError("has leading or trailing whitespace (a copy-paste slip?)")
         if not raw or _CONTROL.search(raw):
             raise ValueError("is empty or contains control characters")
+        if not _TOKEN.fullmatch(raw):
+            raise ValueError("must be printable ASCII without spaces (a copy-paste slip?)")
         return raw
     if _CONTROL.search(raw):
         raise ValueError("contains control characters")
     value = raw.strip()
+    if spec.name in _HEADER_SETTINGS and not value.isascii():
+        raise ValueError("must be ASCII (it is sent in an HTTP header)")
     if kind == "url":
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL with a host")
-        return value
+        return _url(value)
     if kind == "datetime":
         return _datetime(value)
     if kind == "path":
         return Path(value).expanduser()
     if spec.choices and value not in spec.choices:
         raise ValueError(f"must be one of {', '.join(spec.choices)}")
+    return value
+
+
+def _url(value: str) -> str:
+    """An http(s) URL with a plain host: no credentials, query or fragment to leak or lose."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        raise ValueError("must be an http(s) URL with a valid host and port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "must not contain a user name or password: credentials have their own settings"
+        )
+    if not parts.netloc.startswith("[") and not _HOST.fullmatch(parts.hostname):
+        raise ValueError("must be an http(s) URL with a valid host name")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError("must not contain a query (?) or fragment (#)")
     return value
 
 
@@ -394,7 +429,11 @@ def _numeric(spec: Setting, raw: Any) -> float | int:
     if isinstance(raw, bool):
         raise ValueError("must be a number, not a boolean")
     value: float | int
-    if isinstance(raw, int | float):
+    if isinstance(raw, Decimal):  # singer-sdk reads config files with Decimal floats
+        if not raw.is_finite():
+            raise ValueError("must be a finite number")
+        value = int(raw) if raw == raw.to_integral_value() else float(raw)
+    elif isinstance(raw, int | float):
         value = raw
     elif isinstance(raw, str):
         try:

@@ -27,7 +27,7 @@ import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -45,8 +45,9 @@ from tap_calendly.api.errors import (
     NetworkError,
     RateLimited,
     error_class,
+    redact,
 )
-from tap_calendly.api.ratelimit import RateLimiter
+from tap_calendly.api.ratelimit import MAX_RESET_SECONDS, RateLimiter, reset_seconds
 
 logger = logging.getLogger("tap-calendly.http")
 
@@ -104,25 +105,44 @@ def payload(response: requests.Response) -> Any:
         return value
 
 
-def error_fields(response: requests.Response) -> tuple[str, str, list[dict[str, Any]]]:
-    """Calendly's ``title``, ``message`` and ``details`` from an error body."""
+def error_fields(
+    response: requests.Response, secrets: Iterable[str | None] = ()
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """Calendly's ``title``, ``message`` and ``details`` from an error body, with any
+    echoed secret redacted."""
+    reason = redact(str(response.reason or ""), secrets)
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
-        return response.reason or "", "", []
+        return reason, "", []
     if not isinstance(body, dict):
-        return response.reason or "", "", []
-    title = str(body.get("title") or response.reason or "")
-    message = str(body.get("message") or "")
+        return reason, "", []
+    secrets = list(secrets)
+    title = redact(str(body.get("title") or reason), secrets)
+    message = redact(str(body.get("message") or ""), secrets)
     details = body.get("details")
     if not isinstance(details, list):
         details = []
-    return title, message, [d for d in details if isinstance(d, dict)]
+    return (
+        title,
+        message,
+        [
+            {k: redact(v, secrets) if isinstance(v, str) else v for k, v in d.items()}
+            for d in details
+            if isinstance(d, dict)
+        ],
+    )
 
 
-def api_error(response: requests.Response, where: str, *, ambiguous: bool = False) -> APIError:
+def api_error(
+    response: requests.Response,
+    where: str,
+    *,
+    ambiguous: bool = False,
+    secrets: Iterable[str | None] = (),
+) -> APIError:
     """The typed error for a final non-2xx response."""
-    title, message, details = error_fields(response)
+    title, message, details = error_fields(response, secrets)
     error = error_class(response.status_code)(response.status_code, title, message, where, details)
     error.after_ambiguous_retry = ambiguous
     return error
@@ -273,6 +293,13 @@ class Transport:
                 ambiguous = ambiguous or not _never_sent(exc)
                 self._backoff(policy, failures, where, type(exc).__name__)
                 continue
+            except requests.RequestException as exc:
+                # Not transient (an invalid URL, a refused header): name its kind only,
+                # since its text can quote the URL or a header value.
+                self.limiter.release(None)
+                raise NetworkError(
+                    f"cannot send {where} to {self.api_url} ({type(exc).__name__})"
+                ) from None
             self.limiter.release(response.headers, response.status_code)
             self._count(stream)
             self._note_date(response)
@@ -281,6 +308,15 @@ class Transport:
             if status == 429:
                 throttles += 1
                 self._count(stream, retry=True)
+                announced = reset_seconds(response.headers)
+                if announced is not None and announced > MAX_RESET_SECONDS:
+                    raise RateLimited(
+                        429,
+                        "Too Many Requests",
+                        f"the rate limit resets in {announced:.0f} s, more than "
+                        f"{MAX_RESET_SECONDS:.0f} s: stopping instead of waiting; run again later",
+                        where,
+                    )
                 if throttles > MAX_THROTTLE_RETRIES:
                     raise RateLimited(
                         429, "Too Many Requests", f"rate limited {throttles} times in a row", where
@@ -305,7 +341,7 @@ class Transport:
                 self._count(stream, retry=True)
                 self._backoff(policy, failures, where, f"HTTP {status}")
                 continue
-            raise api_error(response, where, ambiguous=ambiguous)
+            raise api_error(response, where, ambiguous=ambiguous, secrets=(token,))
 
     def _backoff(self, policy: RetryPolicy, attempt: int, where: str, why: str) -> None:
         wait = policy.delay(attempt, self._rng)

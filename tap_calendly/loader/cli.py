@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -46,7 +47,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     # Meltano stops a run with SIGTERM: unwind so the open transaction rolls back and the
     # spool directory is removed, instead of dying mid-write.
+    _stopping.clear()
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
@@ -73,24 +76,33 @@ def run(argv: Sequence[str] | None = None) -> int:
     except LoaderError as exc:
         print(f"{NAME}: error: {exc}", file=sys.stderr)
         return 1
-    except duckdb.Error as exc:
+    except (KeyboardInterrupt, duckdb.Error, RuntimeError) as exc:
+        if isinstance(exc, KeyboardInterrupt) or _stopping.is_set():
+            # A signal during a DuckDB statement surfaces as DuckDB's "Query
+            # interrupted" error, not as KeyboardInterrupt: same message, same code.
+            print(
+                f"{NAME}: interrupted; nothing after the last emitted STATE was committed",
+                file=sys.stderr,
+            )
+            return 130
+        if not isinstance(exc, duckdb.Error):
+            raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, duckdb.OutOfMemoryException):
             first += "; lower batch_size_bytes or raise memory_limit"
         print(f"{NAME}: error: DuckDB: {first}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(
-            f"{NAME}: interrupted; nothing after the last emitted STATE was committed",
-            file=sys.stderr,
-        )
-        return 130
     except BrokenPipeError:
         return 1
     return 0
 
 
+#: Set once SIGTERM/SIGINT arrived (DuckDB may turn the interrupt into its own error).
+_stopping = threading.Event()
+
+
 def _terminate(signum: int, frame: object) -> None:
+    _stopping.set()
     raise KeyboardInterrupt
 
 

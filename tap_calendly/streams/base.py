@@ -38,6 +38,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams.rest import PageContext, RESTStream
 
 from tap_calendly.api.errors import AccessDenied, NotFound
+from tap_calendly.api.paging import PageCursor, collection
 from tap_calendly.api.transport import payload
 from tap_calendly.streams.context import FamilyProgress, SyncContext
 from tap_calendly.streams.fanout import in_worker
@@ -55,18 +56,15 @@ PROGRESS_INTERVAL = 30.0
 
 
 class CursorPaginator(BaseAPIPaginator[str | None]):
-    """Follows ``pagination.next_page_token`` until it is null."""
+    """Follows ``pagination.next_page_token`` until it is null (loops are errors)."""
 
-    def __init__(self) -> None:
+    def __init__(self, where: str = "GET") -> None:
         super().__init__(None)
+        self._cursor = PageCursor(where)
 
     def get_next(self, response: requests.Response) -> str | None:
         body = payload(response)
-        pagination = body.get("pagination") if isinstance(body, dict) else None
-        if not isinstance(pagination, dict):
-            return None
-        token = pagination.get("next_page_token")
-        return str(token) if token else None
+        return self._cursor.next_token(body, len(collection(body, self._cursor.where)))
 
 
 class _QuietCounter(metrics.Counter):
@@ -150,7 +148,7 @@ class CalendlyStream(RESTStream[str | None]):
     # -- request building ------------------------------------------------------------
 
     def get_new_paginator(self) -> BaseAPIPaginator[Any]:
-        return CursorPaginator() if self.paginated else SinglePagePaginator()
+        return CursorPaginator(f"GET {self.path}") if self.paginated else SinglePagePaginator()
 
     def query(self, context: Context | None) -> dict[str, Any]:
         """Endpoint-specific query parameters (owner filter, sort, window)."""
@@ -188,9 +186,7 @@ class CalendlyStream(RESTStream[str | None]):
         )
 
     def parse_response(self, response: requests.Response) -> Iterable[Record]:
-        body = payload(response)
-        collection = body.get("collection") if isinstance(body, dict) else None
-        return list(collection) if isinstance(collection, list) else []
+        return collection(payload(response), f"GET {self.path}")
 
     def stop_paging(self, page: list[Record], context: Context | None) -> bool:
         """True to stop before the next page (early cut-off of a desc-sorted list)."""

@@ -132,3 +132,13 @@ def test_a_new_server_window_is_accepted():
     limiter.acquire()
     limiter.release(headers(100, 99, 60))  # server already started a new window
     assert limiter.remaining == 99
+
+
+def test_a_late_answer_from_earlier_in_the_window_is_stale():
+    """A slow transfer shifts an old answer's reset forward: still the same window."""
+    limiter, fake = make()
+    limiter.acquire()
+    limiter.release(headers(100, 0, 57))  # budget spent; the window ends in 57 s
+    fake.now += 2
+    limiter.release(headers(100, 1, 58))  # an older request answering 2 s late
+    assert limiter.remaining == 0

@@ -67,7 +67,11 @@ def tap_output(
         tap = TapCalendly(config=config, state=state or {}, catalog=catalog)
         if fake_time is not None:
             transport = tap.sync_context.client.transport
-            transport.limiter = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
+            transport.limiter = RateLimiter(
+                requests_per_minute=tap.settings.requests_per_minute,
+                clock=fake_time.clock,
+                sleep=fake_time.sleep,
+            )
             transport.sleep = fake_time.sleep
         try:
             tap.sync_all()
