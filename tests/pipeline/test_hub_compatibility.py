@@ -25,7 +25,6 @@ import yaml
 
 from tap_calendly.demo.meltano_runner import isolated_sys_dir
 from tap_calendly.demo.pipeline import run_pipe
-from tap_calendly.loader.settings import ALIASES as LOADER_ALIASES
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tests.support.warehouse import Warehouse, ts
 
@@ -180,11 +179,6 @@ def test_two_values_for_one_setting_are_refused(hub: HubProject) -> None:
     assert not hub.database.exists()
 
 
-@pytest.mark.xfail(
-    "add_metadata_columns" not in LOADER_ALIASES,
-    reason="waits for target-calendly-duckdb to accept add_metadata_columns (loader branch)",
-    strict=True,
-)
 def test_hub_config_files_work_without_meltano(hub: HubProject, tmp_path: Path) -> None:
     """The same Hub names in plain --config files, for the tap and the loader themselves."""
     tap_config: dict[str, Any] = {

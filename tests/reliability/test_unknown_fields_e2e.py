@@ -10,17 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tests.reliability.e2e import compare_with_truth, short_sync
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the loader keeps properties absent from the SCHEMA once branch 'loader' is merged; "
-    "remove this mark then",
-)
 def test_fields_missing_from_the_schema_reach_duckdb(tmp_path: Path) -> None:
     settings = SandboxSettings(
         seed=4, scale="small", rate_limit_per_minute=10**6, webhooks=False, extra_fields=True
