@@ -14,6 +14,7 @@ import yaml
 from tap_calendly.actions.cli.state import MELTANO_SETTINGS
 from tap_calendly.demo.meltano_runner import isolated_sys_dir
 
+from . import ids
 from .conftest import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,17 +67,40 @@ def test_meltano_invoke_uses_the_projects_settings(tmp_path):
         }
         result = subprocess.run(
             [str(MELTANO), "--log-level", "warning", "invoke", "calendly", "events", "cancel",
-             "00256fe7-f47d-4709-a200-035173d7074b", "--reason", "via meltano", "--yes"],
+             ids.FUTURE_EVENT, "--reason", "via meltano", "--yes"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
             stdin=subprocess.DEVNULL,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr[-3000:]
         event = sandbox.org.get(
             "scheduled_events",
-            "https://api.calendly.com/scheduled_events/00256fe7-f47d-4709-a200-035173d7074b",
+            f"{ids.API}/scheduled_events/{ids.FUTURE_EVENT}",
         )
         assert event["status"] == "canceled"
         assert event["cancellation"]["reason"] == "via meltano"
         assert sandbox.admin_token not in result.stdout + result.stderr
     finally:
         sandbox.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (MELTANO.exists() and UTILITY.exists()),
+    reason="Meltano and its plugins are not installed; run `make meltano-install`",
+)
+def test_webhooks_apply_command_reads_the_environments_journal_and_database(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TAP_CALENDLY_")},
+        **isolated_sys_dir(ROOT, tmp_path / "sys"),
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
+    }
+    result = subprocess.run(
+        [str(MELTANO), "--environment", "dev", "invoke", "calendly:webhooks-apply"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    # The command's ${VARS} came from the dev environment's env (no receiver ran yet).
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert f"no webhook journal in {ROOT / '.meltano' / 'webhooks-dev'}" in result.stderr
+    assert "Traceback" not in result.stderr
