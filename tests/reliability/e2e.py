@@ -38,8 +38,8 @@ from tap_calendly.sandbox.runner import Sandbox
 from tap_calendly.sandbox.store import COLLECTIONS
 from tap_calendly.streams import STREAM_TYPES
 from tap_calendly.windows import parse_datetime
-from tests.support.duckdb_values import same
 from tests.support.tap_run import FakeTime, tap_output
+from tests.support.warehouse import KNOWN_GAPS, same
 
 BIN = Path(sys.executable).parent
 TAP = BIN / "tap-calendly"
@@ -61,10 +61,6 @@ FULL_TABLE = tuple(
 )
 #: Columns that are not Calendly data (loader metadata, the tap's observation time).
 IGNORED_COLUMNS = frozenset({"observed_at"})
-#: Member users come from the user embedded in each membership (no request per user),
-#: which carries no locale / resource_type: empty in the table by design.
-KNOWN_GAPS = {"users": frozenset({"locale", "resource_type"})}
-
 
 # -- running syncs ------------------------------------------------------------------------
 
