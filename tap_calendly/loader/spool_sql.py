@@ -60,6 +60,7 @@ def lines(batch: Batch) -> str:
     return (
         f"read_csv({literal(str(batch.spool))}, columns = {{'json': 'VARCHAR'}}, "
         "delim = chr(0), quote = '', escape = '', header = false, auto_detect = false, "
+        "parallel = false, "
         f"new_line = '\\n', max_line_size = {size}, buffer_size = {2 * size + (1 << 20)}) "
         "WITH ORDINALITY"
     )

@@ -177,6 +177,10 @@ def test_jobs_and_schedules(project: dict[str, Any]) -> None:
     assert jobs == {
         "calendly-to-duckdb": ["tap-calendly target-calendly-duckdb", "dbt-duckdb:build"],
         "calendly-to-postgres": ["tap-calendly target-postgres", "dbt-postgres:build"],
+        "calendly-webhooks": [
+            "tap-calendly target-calendly-duckdb calendly:webhooks-apply",
+            "dbt-duckdb:build",
+        ],
     }
     schedules = {s["name"]: s for s in project["schedules"]}
     assert schedules["calendly-hourly"]["job"] == "calendly-to-duckdb"
