@@ -49,23 +49,6 @@ def objects(batch: Batch) -> str:
     )
 
 
-def lines(batch: Batch) -> str:
-    """Each spooled line as text (column ``json``), numbered from 1 by ``ordinality``.
-
-    Cheaper than ``objects``: the CSV reader splits lines without parsing them, and the key
-    pass parses them once anyway. The spool holds no carriage return (see target.py), the
-    one byte where the CSV reader would split a line differently from the JSON reader.
-    """
-    size = object_size(batch)
-    return (
-        f"read_csv({literal(str(batch.spool))}, columns = {{'json': 'VARCHAR'}}, "
-        "delim = chr(0), quote = '', escape = '', header = false, auto_detect = false, "
-        "parallel = false, "
-        f"new_line = '\\n', max_line_size = {size}, buffer_size = {2 * size + (1 << 20)}) "
-        "WITH ORDINALITY"
-    )
-
-
 def object_size(batch: Batch) -> int:
     """maximum_object_size for reading the spool: above its longest line (max_line bounds it)."""
     return max(batch.max_line + 1024, _MIN_OBJECT_SIZE)
@@ -114,7 +97,7 @@ def keys_sql(batch: Batch) -> str:
     return (
         f"SELECT {', '.join(selects)} FROM (SELECT ordinality, json, "
         f"json_extract_string(json, [{', '.join(paths)}]) AS v, "
-        f"json_keys(json, {pointer('record')}) AS k FROM {lines(batch)})"
+        f"json_keys(json, {pointer('record')}) AS k FROM {objects(batch)})"
     )
 
 

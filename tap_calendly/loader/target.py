@@ -146,15 +146,9 @@ class Loader:
             if info is not None:
                 match = info.run_end.search(buffer, pos, end)
                 stop = match.end() if match else end
-                # DuckDB's line reader also ends lines at a carriage return: a line with one
-                # takes the general path, which rewrites it without; the lines before go on.
-                carriage = buffer.find(b"\r", pos, stop)
-                if carriage != -1:
-                    stop = buffer.rfind(b"\n", pos, carriage) + 1
-                if stop > pos:
-                    with memoryview(buffer) as view:
-                        pos = self._spool_run(info, view, buffer, pos, stop)
-                    continue
+                with memoryview(buffer) as view:
+                    pos = self._spool_run(info, view, buffer, pos, stop)
+                continue
             stop = buffer.index(b"\n", pos, end) + 1
             self.line_number += 1
             self._slow(bytes(buffer[pos:stop]), self.line_number)
@@ -222,8 +216,6 @@ class Loader:
                 raise LoaderError(
                     "RECORD message has no 'record' object", line=line_number, stream=info.name
                 )
-            if b"\r" in line:  # see _feed: the spool must hold no carriage return
-                line = orjson.dumps(message) + b"\n"
             self._append(info, line, line_number, 1)
         elif kind == "SCHEMA":
             self._schema(message, line_number)
