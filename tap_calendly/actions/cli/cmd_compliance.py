@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from tap_calendly.actions import validate
-from tap_calendly.actions.cli.common import command, destructive_options, group, show
+from tap_calendly.actions.cli.common import command, destructive_options, group, show, stack
 from tap_calendly.actions.cli.state import get_state
+from tap_calendly.actions.client import Calendly
 
 S = "calendly --sandbox"
 DUCKDB_HELP = (
     "Also erase the same data from this DuckDB database loaded by target-calendly-duckdb "
     "(opened before anything is sent; fails if a load holds it)."
 )
-NO_API_HELP = "Only the --duckdb erasure (Calendly was asked already)."
+erasure_options = stack(
+    click.option(
+        "--duckdb", "database", type=click.Path(dir_okay=False, path_type=Path), help=DUCKDB_HELP
+    ),
+    click.option(
+        "--no-api", is_flag=True, help="Only the --duckdb erasure (Calendly was asked already)."
+    ),
+    destructive_options,
+)
 
 compliance = group(
     "data-compliance",
@@ -32,6 +43,13 @@ def register(root: click.Group) -> None:
     root.add_command(compliance)
 
 
+def _erase(question: str, call: Callable[[Calendly], Any], *, yes: bool, dry_run: bool) -> None:
+    """Confirm, then erase with the (dry-run) client and show what was done."""
+    state = get_state()
+    state.confirm(question, yes=yes, dry_run=dry_run)
+    show(call(state.client(dry_run=dry_run)))
+
+
 @command(
     compliance,
     "delete-invitees",
@@ -46,24 +64,20 @@ def register(root: click.Group) -> None:
     ),
 )
 @click.argument("emails", nargs=-1, required=True)
-@click.option(
-    "--duckdb", "database", type=click.Path(dir_okay=False, path_type=Path), help=DUCKDB_HELP
-)
-@click.option("--no-api", is_flag=True, help=NO_API_HELP)
-@destructive_options
+@erasure_options
 def delete_invitees(
     emails: tuple[str, ...], database: Path | None, no_api: bool, yes: bool, dry_run: bool
 ) -> None:
-    state = get_state()
     addresses = validate.emails(emails)
     places = ([] if no_api else ["in Calendly"]) + ([f"in {database}"] if database else [])
-    state.confirm(
+    _erase(
         f"Erase all data of {len(addresses)} invitee(s) {' and '.join(places)}?",
+        lambda client: client.data_compliance.delete_invitees(
+            addresses, duckdb=database, api=not no_api
+        ),
         yes=yes,
         dry_run=dry_run,
     )
-    client = state.client(dry_run=dry_run)
-    show(client.data_compliance.delete_invitees(addresses, duckdb=database, api=not no_api))
 
 
 @command(
@@ -83,21 +97,17 @@ def delete_invitees(
 )
 @click.option("--start-time", required=True, help="ISO 8601 instant.")
 @click.option("--end-time", required=True, help="ISO 8601 instant, in the past.")
-@click.option(
-    "--duckdb", "database", type=click.Path(dir_okay=False, path_type=Path), help=DUCKDB_HELP
-)
-@click.option("--no-api", is_flag=True, help=NO_API_HELP)
-@destructive_options
+@erasure_options
 def delete_events(
     start_time: str, end_time: str, database: Path | None, no_api: bool, yes: bool, dry_run: bool
 ) -> None:
-    state = get_state()
     start, end = validate.deletion_range(start_time, end_time)
-    state.confirm(
+    _erase(
         f"Erase every event starting from {validate.calendly_time(start)} to "
         f"{validate.calendly_time(end)}?",
+        lambda client: client.data_compliance.delete_events(
+            start, end, duckdb=database, api=not no_api
+        ),
         yes=yes,
         dry_run=dry_run,
     )
-    client = state.client(dry_run=dry_run)
-    show(client.data_compliance.delete_events(start, end, duckdb=database, api=not no_api))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tap_calendly.actions.cli.common import add_get, command, group, limit_option, show_many
-from tap_calendly.actions.cli.state import get_state
+from tap_calendly.actions.cli.common import add_get, add_list, created_at_sort, group, limit_option
 
 S = "calendly --sandbox"
-SORTS = click.Choice(["created_at:asc", "created_at:desc"])
 
 forms = group("routing-forms", "List and show routing forms.", [f"{S} routing-forms list"])
 submissions = group(
@@ -23,31 +21,32 @@ def register(root: click.Group) -> None:
     root.add_command(submissions)
 
 
-@command(forms, "list", "List routing forms", examples=[f"{S} routing-forms list --output table"])
-@click.option("--organization", help="Organization URI (default: the token's).")
-@click.option("--sort", type=SORTS)
-@limit_option
-def forms_list(organization: str | None, sort: str | None, limit: int | None) -> None:
-    rows = (
-        get_state().client().routing_forms.list(organization=organization, sort=sort, limit=limit)
-    )
-    show_many(rows, ("uri", "name", "status", "updated_at"))
-
-
-@command(
+add_list(
+    forms,
+    "list",
+    "List routing forms",
+    method=lambda client: client.routing_forms.list,
+    columns=("uri", "name", "status", "updated_at"),
+    examples=[f"{S} routing-forms list --output table"],
+    params=[
+        click.option("--organization", help="Organization URI (default: the token's)."),
+        created_at_sort,
+        limit_option,
+    ],
+)
+add_list(
     submissions,
     "list",
     "List the submissions of a routing form",
+    method=lambda client: client.routing_form_submissions.list,
+    columns=("uri", "submitter", "result.type", "created_at"),
     examples=[f"{S} routing-form-submissions list --form ROUTING_FORM_URI --limit 5"],
+    params=[
+        click.option("--form", required=True, help="Routing form URI."),
+        created_at_sort,
+        limit_option,
+    ],
 )
-@click.option("--form", required=True, help="Routing form URI.")
-@click.option("--sort", type=SORTS)
-@limit_option
-def submissions_list(form: str, sort: str | None, limit: int | None) -> None:
-    rows = get_state().client().routing_form_submissions.list(form, sort=sort, limit=limit)
-    show_many(rows, ("uri", "submitter", "result.type", "created_at"))
-
-
 add_get(forms, "routing_forms", "Show one routing form", example=f"{S} routing-forms get UUID")
 add_get(
     submissions,

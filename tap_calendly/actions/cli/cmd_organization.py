@@ -6,20 +6,22 @@ import click
 
 from tap_calendly.actions.cli.common import (
     add_get,
+    add_list,
     add_removal,
+    add_write,
     command,
-    destructive_options,
+    created_at_sort,
     group,
     limit_option,
     output_option,
     show,
-    show_many,
-    write_options,
 )
 from tap_calendly.actions.cli.state import get_state
 
 S = "calendly --sandbox"
-ORG_HELP = "Organization URI (default: the token's current organization)."
+ORGANIZATION = click.option(
+    "--organization", help="Organization URI (default: the token's current organization)."
+)
 
 users = group("users", "Show users.", [f"{S} users get me"])
 memberships = group(
@@ -65,62 +67,40 @@ def me() -> None:
 
 # -- memberships -------------------------------------------------------------------------
 
-
-@command(
+add_list(
     memberships,
     "list",
     "List organization memberships",
+    method=lambda client: client.memberships.list,
+    columns=("uri", "role", "user.name", "user.email", "created_at"),
     examples=[f"{S} memberships list --role admin", f"{S} memberships list --email a@b.co"],
+    params=[
+        ORGANIZATION,
+        click.option("--user", help="User URI: that user's memberships."),
+        click.option("--email", help="Only the member with this e-mail."),
+        click.option("--role", type=click.Choice(["owner", "admin", "user"])),
+        limit_option,
+    ],
 )
-@click.option("--organization", help=ORG_HELP)
-@click.option("--user", help="User URI: that user's memberships.")
-@click.option("--email", help="Only the member with this e-mail.")
-@click.option("--role", type=click.Choice(["owner", "admin", "user"]))
-@limit_option
-def memberships_list(
-    organization: str | None,
-    user: str | None,
-    email: str | None,
-    role: str | None,
-    limit: int | None,
-) -> None:
-    rows = (
-        get_state()
-        .client()
-        .memberships.list(organization=organization, user=user, email=email, role=role, limit=limit)
-    )
-    show_many(rows, ("uri", "role", "user.name", "user.email", "created_at"))
 
 
 # -- invitations -------------------------------------------------------------------------
 
-
-@command(
+add_list(
     invitations,
     "list",
     "List organization invitations",
+    method=lambda client: client.invitations.list,
+    columns=("uri", "email", "status", "last_sent_at"),
     examples=[f"{S} invitations list --status pending"],
+    params=[
+        ORGANIZATION,
+        click.option("--email", help="Only invitations sent to this e-mail."),
+        click.option("--status", type=click.Choice(["pending", "accepted", "declined"])),
+        created_at_sort,
+        limit_option,
+    ],
 )
-@click.option("--organization", help=ORG_HELP)
-@click.option("--email", help="Only invitations sent to this e-mail.")
-@click.option("--status", type=click.Choice(["pending", "accepted", "declined"]))
-@click.option("--sort", type=click.Choice(["created_at:asc", "created_at:desc"]))
-@limit_option
-def invitations_list(
-    organization: str | None,
-    email: str | None,
-    status: str | None,
-    sort: str | None,
-    limit: int | None,
-) -> None:
-    rows = (
-        get_state()
-        .client()
-        .invitations.list(
-            organization=organization, email=email, status=status, sort=sort, limit=limit
-        )
-    )
-    show_many(rows, ("uri", "email", "status", "last_sent_at"))
 
 
 @command(
@@ -130,16 +110,17 @@ def invitations_list(
     examples=[f"{S} invitations get 010c4759-482c-4cbc-8343-5cc52eae05cf"],
 )
 @click.argument("uuid")
-@click.option("--organization", help=ORG_HELP)
+@ORGANIZATION
 def invitations_get(uuid: str, organization: str | None) -> None:
     """UUID is the invitation's UUID or its full URI."""
     show(get_state().client().invitations.get(uuid, organization=organization))
 
 
-@command(
+add_write(
     invitations,
     "create",
     "Invite someone to the organization",
+    method=lambda client: client.invitations.create,
     examples=[f"{S} invitations create --email new.hire@example.com"],
     details=(
         "Calendly e-mails the invitation. Retried after a connection failure; a retry "
@@ -147,91 +128,59 @@ def invitations_get(uuid: str, organization: str | None) -> None:
         'first attempt answered "Already Invited" or "Already Organization Member" is an '
         "error (exit 3)."
     ),
+    params=[click.option("--email", required=True, help="Who to invite."), ORGANIZATION],
 )
-@click.option("--email", required=True, help="Who to invite.")
-@click.option("--organization", help=ORG_HELP)
-@write_options
-def invitations_create(email: str, organization: str | None, dry_run: bool) -> None:
-    client = get_state().client(dry_run=dry_run)
-    show(client.invitations.create(email, organization=organization))
-
-
-@command(
+add_removal(
     invitations,
     "revoke",
     "Revoke a pending invitation",
-    examples=[f"{S} invitations revoke 010c4759-482c-4cbc-8343-5cc52eae05cf --yes"],
+    question="Revoke invitation {uuid}?",
+    method=lambda client: client.invitations.revoke,
+    example=f"{S} invitations revoke 010c4759-482c-4cbc-8343-5cc52eae05cf --yes",
     details=(
         "The invitation link stops working. Only pending invitations can be revoked. "
         "Retried after a connection failure; a retry answered 404 counts as done."
     ),
+    params=[ORGANIZATION],
 )
-@click.argument("uuid")
-@click.option("--organization", help=ORG_HELP)
-@destructive_options
-def invitations_revoke(uuid: str, organization: str | None, yes: bool, dry_run: bool) -> None:
-    state = get_state()
-    state.confirm(f"Revoke invitation {uuid}?", yes=yes, dry_run=dry_run)
-    show(state.client(dry_run=dry_run).invitations.revoke(uuid, organization=organization))
 
 
 # -- groups and activity log -----------------------------------------------------------------
 
-
-@command(groups, "list", "List groups", examples=[f"{S} groups list --output table"])
-@click.option("--organization", help=ORG_HELP)
-@limit_option
-def groups_list(organization: str | None, limit: int | None) -> None:
-    rows = get_state().client().groups.list(organization=organization, limit=limit)
-    show_many(rows, ("uri", "name", "member_count", "updated_at"))
-
-
-@command(
+add_list(
+    groups,
+    "list",
+    "List groups",
+    method=lambda client: client.groups.list,
+    columns=("uri", "name", "member_count", "updated_at"),
+    examples=[f"{S} groups list --output table"],
+    params=[ORGANIZATION, limit_option],
+)
+add_list(
     activity,
     "list",
     "List activity log entries",
+    method=lambda client: client.activity_log.list,
+    columns=("occurred_at", "fully_qualified_name", "actor.display_name", "uri"),
     examples=[
         f"{S} activity-log list --namespace User --limit 5",
         f"{S} activity-log list --sort occurred_at:asc --min-occurred-at 2025-01-01T00:00:00Z",
     ],
     details="Enterprise plans only (403 otherwise). Pages of up to 1000 entries.",
+    params=[
+        ORGANIZATION,
+        click.option("--search-term", help="Calendly's search syntax, at most 300 characters."),
+        click.option("--actor", multiple=True, help="User URI; repeat for several."),
+        click.option("--namespace", multiple=True, help="e.g. User; repeat for several."),
+        click.option("--action", multiple=True, help="e.g. Add; repeat for several."),
+        click.option(
+            "--sort", multiple=True, help="FIELD:asc|desc (occurred_at, action, namespace ...)."
+        ),
+        click.option("--min-occurred-at", help="ISO 8601 instant."),
+        click.option("--max-occurred-at", help="ISO 8601 instant."),
+        limit_option,
+    ],
 )
-@click.option("--organization", help=ORG_HELP)
-@click.option("--search-term", help="Calendly's search syntax, at most 300 characters.")
-@click.option("--actor", multiple=True, help="User URI; repeat for several.")
-@click.option("--namespace", multiple=True, help="e.g. User; repeat for several.")
-@click.option("--action", multiple=True, help="e.g. Add; repeat for several.")
-@click.option("--sort", multiple=True, help="FIELD:asc|desc (occurred_at, action, namespace ...).")
-@click.option("--min-occurred-at", help="ISO 8601 instant.")
-@click.option("--max-occurred-at", help="ISO 8601 instant.")
-@limit_option
-def activity_list(
-    organization: str | None,
-    search_term: str | None,
-    actor: tuple[str, ...],
-    namespace: tuple[str, ...],
-    action: tuple[str, ...],
-    sort: tuple[str, ...],
-    min_occurred_at: str | None,
-    max_occurred_at: str | None,
-    limit: int | None,
-) -> None:
-    rows = (
-        get_state()
-        .client()
-        .activity_log.list(
-            organization=organization,
-            search_term=search_term,
-            actor=actor,
-            namespace=namespace,
-            action=action,
-            sort=sort,
-            min_occurred_at=min_occurred_at,
-            max_occurred_at=max_occurred_at,
-            limit=limit,
-        )
-    )
-    show_many(rows, ("occurred_at", "fully_qualified_name", "actor.display_name", "uri"))
 
 
 add_get(users, "users", "Show one user (UUID, URI or me)", example=f"{S} users get me")
@@ -246,7 +195,7 @@ add_removal(
     "remove",
     "Remove a user from the organization",
     question="Remove membership {uuid} from the organization?",
-    call=lambda client, uuid: client.memberships.remove(uuid),
+    method=lambda client: client.memberships.remove,
     example=f"{S} memberships remove 10a3d6b2-aa05-411a-b271-5945795e8229 --yes",
     details=(
         "Admins only; the owner cannot be removed. The user loses access at once and "

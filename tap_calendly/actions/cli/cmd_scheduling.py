@@ -6,13 +6,14 @@ import click
 
 from tap_calendly.actions.cli.common import (
     add_get,
+    add_list,
     add_removal,
+    add_write,
     command,
-    destructive_options,
+    created_at_sort,
     group,
     limit_option,
     show,
-    show_many,
     write_options,
 )
 from tap_calendly.actions.cli.state import get_state
@@ -62,97 +63,63 @@ def register(root: click.Group) -> None:
 
 # -- events ------------------------------------------------------------------------------
 
-
-@command(
+add_list(
     events,
     "list",
     "List scheduled events",
+    method=lambda client: client.events.list,
+    columns=("uri", "name", "status", "start_time", "invitees_counter.active"),
     examples=[
         f"{S} events list --status active --limit 5",
         f"{S} events list --invitee-email someone@example.com --output table",
     ],
     details=OWNER_HELP,
+    params=[
+        click.option("--user", help="User URI: that user's events."),
+        click.option("--organization", help="Organization URI: all its events (admin token)."),
+        click.option("--invitee-email", help="Only events this e-mail is invited to."),
+        click.option("--status", type=click.Choice(["active", "canceled"])),
+        click.option("--sort", type=click.Choice(["start_time:asc", "start_time:desc"])),
+        click.option("--min-start-time", help="ISO 8601 instant, e.g. 2024-01-31T00:00:00Z."),
+        click.option("--max-start-time", help="ISO 8601 instant."),
+        limit_option,
+    ],
 )
-@click.option("--user", help="User URI: that user's events.")
-@click.option("--organization", help="Organization URI: all its events (admin token).")
-@click.option("--invitee-email", help="Only events this e-mail is invited to.")
-@click.option("--status", type=click.Choice(["active", "canceled"]))
-@click.option("--sort", type=click.Choice(["start_time:asc", "start_time:desc"]))
-@click.option("--min-start-time", help="ISO 8601 instant, e.g. 2024-01-31T00:00:00Z.")
-@click.option("--max-start-time", help="ISO 8601 instant.")
-@limit_option
-def events_list(
-    user: str | None,
-    organization: str | None,
-    invitee_email: str | None,
-    status: str | None,
-    sort: str | None,
-    min_start_time: str | None,
-    max_start_time: str | None,
-    limit: int | None,
-) -> None:
-    rows = (
-        get_state()
-        .client()
-        .events.list(
-            user=user,
-            organization=organization,
-            invitee_email=invitee_email,
-            status=status,
-            sort=sort,
-            min_start_time=min_start_time,
-            max_start_time=max_start_time,
-            limit=limit,
-        )
-    )
-    show_many(rows, ("uri", "name", "status", "start_time", "invitees_counter.active"))
-
-
-@command(
+add_removal(
     events,
     "cancel",
     "Cancel a scheduled event",
-    examples=[f'{S} events cancel EVENT_UUID --reason "Double-booked" --yes'],
+    question="Cancel event {uuid} and notify its invitees?",
+    method=lambda client: client.events.cancel,
+    example=f'{S} events cancel EVENT_UUID --reason "Double-booked" --yes',
     details=(
         "Calendly notifies the invitees. Retried after a connection failure: a retry "
         'answered "Event is already canceled" counts as done and prints the recorded '
         "cancellation. Canceling an event that was already canceled (or has started) on the "
         "first attempt is an error (exit 3, 403)."
     ),
+    params=[click.option("--reason", help="Shown to the invitees; at most 10,000 characters.")],
 )
-@click.argument("uuid")
-@click.option("--reason", help="Shown to the invitees; at most 10,000 characters.")
-@destructive_options
-def events_cancel(uuid: str, reason: str | None, yes: bool, dry_run: bool) -> None:
-    state = get_state()
-    state.confirm(f"Cancel event {uuid} and notify its invitees?", yes=yes, dry_run=dry_run)
-    show(state.client(dry_run=dry_run).events.cancel(uuid, reason=reason))
 
 
 # -- invitees ------------------------------------------------------------------------------
 
-
-@command(
+# EVENT is the event's UUID or URI.
+add_list(
     invitees,
     "list",
     "List the invitees of an event",
+    method=lambda client: client.invitees.list,
+    columns=("uri", "name", "email", "status", "created_at"),
     examples=[f"{S} invitees list EVENT_UUID --status active"],
+    params=[
+        click.argument("event"),
+        click.option("--status", type=click.Choice(["active", "canceled"])),
+        click.option("--email", help="Only the invitee with this e-mail."),
+        created_at_sort,
+        limit_option,
+    ],
 )
-@click.argument("event")
-@click.option("--status", type=click.Choice(["active", "canceled"]))
-@click.option("--email", help="Only the invitee with this e-mail.")
-@click.option("--sort", type=click.Choice(["created_at:asc", "created_at:desc"]))
-@limit_option
-def invitees_list(
-    event: str, status: str | None, email: str | None, sort: str | None, limit: int | None
-) -> None:
-    """EVENT is the event's UUID or URI."""
-    rows = (
-        get_state()
-        .client()
-        .invitees.list(event, status=status, email=email, sort=sort, limit=limit)
-    )
-    show_many(rows, ("uri", "name", "email", "status", "created_at"))
 
 
 @command(
@@ -170,73 +137,50 @@ def invitees_get(invitee: str, invitee_uuid: str | None) -> None:
 
 # -- event types ---------------------------------------------------------------------------
 
-
-@command(
+add_list(
     event_types,
     "list",
     "List event types",
+    method=lambda client: client.event_types.list,
+    columns=("uri", "name", "active", "duration", "kind"),
     examples=[f"{S} event-types list --active --output table"],
     details=OWNER_HELP,
+    params=[
+        click.option("--user", help="User URI: that user's event types."),
+        click.option("--organization", help="Organization URI: all its event types."),
+        click.option("--active/--inactive", default=None, help="Only active (or inactive) types."),
+        click.option("--admin-managed/--not-admin-managed", default=None),
+        click.option("--sort", type=click.Choice(["name:asc", "name:desc"])),
+        limit_option,
+    ],
 )
-@click.option("--user", help="User URI: that user's event types.")
-@click.option("--organization", help="Organization URI: all its event types.")
-@click.option("--active/--inactive", default=None, help="Only active (or inactive) types.")
-@click.option("--admin-managed/--not-admin-managed", default=None)
-@click.option("--sort", type=click.Choice(["name:asc", "name:desc"]))
-@limit_option
-def event_types_list(
-    user: str | None,
-    organization: str | None,
-    active: bool | None,
-    admin_managed: bool | None,
-    sort: str | None,
-    limit: int | None,
-) -> None:
-    rows = (
-        get_state()
-        .client()
-        .event_types.list(
-            user=user,
-            organization=organization,
-            active=active,
-            admin_managed=admin_managed,
-            sort=sort,
-            limit=limit,
-        )
-    )
-    show_many(rows, ("uri", "name", "active", "duration", "kind"))
-
-
-@command(
+# EVENT_TYPE is the event type's URI.
+add_list(
     event_types,
     "available-times",
     "List bookable times of an event type",
+    method=lambda client: client.event_types.available_times,
+    columns=("start_time", "status", "invitees_remaining", "scheduling_url"),
     examples=[
         f"{S} event-types available-times EVENT_TYPE_URI "
         "--start-time 2031-01-06T00:00:00Z --end-time 2031-01-13T00:00:00Z"
     ],
     details="The window must be in the future and at most 31 days long.",
+    params=[
+        click.argument("event_type"),
+        click.option("--start-time", required=True, help="ISO 8601 instant (future)."),
+        click.option("--end-time", required=True, help="ISO 8601 instant, at most 31 days later."),
+    ],
 )
-@click.argument("event_type")
-@click.option("--start-time", required=True, help="ISO 8601 instant (future).")
-@click.option("--end-time", required=True, help="ISO 8601 instant, at most 31 days later.")
-def event_types_available(event_type: str, start_time: str, end_time: str) -> None:
-    """EVENT_TYPE is the event type's URI."""
-    rows = (
-        get_state()
-        .client()
-        .event_types.available_times(event_type, start_time=start_time, end_time=end_time)
-    )
-    show_many(rows, ("start_time", "status", "invitees_remaining", "scheduling_url"))
 
 
 # -- shares and single-use links -----------------------------------------------------------
 
-
-@command(
+add_write(
     shares,
     "create",
     "Create a share of an event type",
+    method=lambda client: client.shares.create,
     examples=[
         f"{S} shares create --event-type EVENT_TYPE_URI --duration 45 "
         "--period-type fixed --start-date 2031-02-01 --end-date 2031-02-14",
@@ -247,76 +191,45 @@ def event_types_available(event_type: str, start_time: str, end_time: str) -> No
         "(days). Checked before anything is sent. Never repeated after a connection "
         "failure (a repeat would create a second share)."
     ),
+    params=[
+        click.option("--event-type", required=True, help="Event type URI."),
+        click.option("--name", help="At most 55 characters."),
+        click.option("--duration", type=int, help="Minutes, 1 to 720."),
+        click.option(
+            "--period-type",
+            type=click.Choice(["available_moving", "moving", "fixed", "unlimited"]),
+        ),
+        click.option("--start-date", help="YYYY-MM-DD (period type fixed)."),
+        click.option("--end-date", help="YYYY-MM-DD (period type fixed)."),
+        click.option("--max-booking-time", type=int, help="Days ahead (moving, available_moving)."),
+        click.option("--hide-location/--show-location", default=None),
+        click.option(
+            "--location-configurations", help='JSON array, e.g. \'[{"kind": "zoom_conference"}]\'.'
+        ),
+        click.option(
+            "--availability-rule",
+            help='JSON object: {"timezone": "...", "rules": [{"type": "wday", ...}]}.',
+        ),
+    ],
 )
-@click.option("--event-type", required=True, help="Event type URI.")
-@click.option("--name", help="At most 55 characters.")
-@click.option("--duration", type=int, help="Minutes, 1 to 720.")
-@click.option(
-    "--period-type", type=click.Choice(["available_moving", "moving", "fixed", "unlimited"])
-)
-@click.option("--start-date", help="YYYY-MM-DD (period type fixed).")
-@click.option("--end-date", help="YYYY-MM-DD (period type fixed).")
-@click.option("--max-booking-time", type=int, help="Days ahead (moving, available_moving).")
-@click.option("--hide-location/--show-location", default=None)
-@click.option(
-    "--location-configurations", help='JSON array, e.g. \'[{"kind": "zoom_conference"}]\'.'
-)
-@click.option(
-    "--availability-rule",
-    help='JSON object: {"timezone": "...", "rules": [{"type": "wday", ...}]}.',
-)
-@write_options
-def shares_create(
-    event_type: str,
-    name: str | None,
-    duration: int | None,
-    period_type: str | None,
-    start_date: str | None,
-    end_date: str | None,
-    max_booking_time: int | None,
-    hide_location: bool | None,
-    location_configurations: str | None,
-    availability_rule: str | None,
-    dry_run: bool,
-) -> None:
-    client = get_state().client(dry_run=dry_run)
-    show(
-        client.shares.create(
-            event_type,
-            name=name,
-            duration=duration,
-            period_type=period_type,
-            start_date=start_date,
-            end_date=end_date,
-            max_booking_time=max_booking_time,
-            hide_location=hide_location,
-            location_configurations=location_configurations,
-            availability_rule=availability_rule,
-        )
-    )
-
-
-@command(
+add_write(
     links,
     "create",
     "Create a single-use scheduling link",
+    method=lambda client: client.scheduling_links.create,
     examples=[f"{S} scheduling-links create --owner EVENT_TYPE_URI"],
     details=(
         "The link books one event, then expires. Never repeated after a connection "
         "failure (a repeat would create a second link)."
     ),
+    params=[
+        click.option("--owner", required=True, help="Event type URI."),
+        click.option(
+            "--owner-type", default="EventType", show_default=True, help="Always EventType."
+        ),
+        click.option("--max-event-count", type=int, default=1, show_default=True, help="Always 1."),
+    ],
 )
-@click.option("--owner", required=True, help="Event type URI.")
-@click.option("--owner-type", default="EventType", show_default=True, help="Always EventType.")
-@click.option("--max-event-count", type=int, default=1, show_default=True, help="Always 1.")
-@write_options
-def links_create(owner: str, owner_type: str, max_event_count: int, dry_run: bool) -> None:
-    client = get_state().client(dry_run=dry_run)
-    show(
-        client.scheduling_links.create(
-            owner, owner_type=owner_type, max_event_count=max_event_count
-        )
-    )
 
 
 # -- no-shows ------------------------------------------------------------------------------
@@ -346,7 +259,7 @@ add_removal(
     "unmark",
     "Undo a no-show mark",
     question="Delete no-show mark {uuid}?",
-    call=lambda client, uuid: client.no_shows.unmark(uuid),
+    method=lambda client: client.no_shows.unmark,
     example=f"{S} no-shows unmark NO_SHOW_UUID --yes",
     details="Retried after a connection failure; a retry answered 404 counts as done.",
 )

@@ -6,20 +6,24 @@ import click
 
 from tap_calendly.actions.cli.common import (
     add_get,
+    add_list,
     add_removal,
+    add_write,
     command,
+    created_at_sort,
     destructive_options,
     group,
     limit_option,
     show,
     show_many,
-    write_options,
 )
 from tap_calendly.actions.cli.state import get_state
 from tap_calendly.actions.validate import WEBHOOK_EVENTS
 
 S = "calendly --sandbox"
 COLUMNS = ("uri", "callback_url", "state", "scope", "events")
+ORGANIZATION = click.option("--organization", help="Organization URI (default: the token's).")
+SCOPED_USER = click.option("--user", help="User URI for --scope user (default: the token's user).")
 
 webhooks = group(
     "webhooks",
@@ -36,37 +40,27 @@ def register(root: click.Group) -> None:
     root.add_command(webhooks)
 
 
-@command(
+add_list(
     webhooks,
     "list",
     "List webhook subscriptions",
+    method=lambda client: client.webhooks.list,
+    columns=COLUMNS,
     examples=[f"{S} webhooks list --scope organization --output table"],
     details="Organization scope needs an admin token. Default scope: the settings' scope.",
+    params=[
+        click.option("--scope", type=click.Choice(["organization", "user"])),
+        ORGANIZATION,
+        SCOPED_USER,
+        created_at_sort,
+        limit_option,
+    ],
 )
-@click.option("--scope", type=click.Choice(["organization", "user"]))
-@click.option("--organization", help="Organization URI (default: the token's).")
-@click.option("--user", help="User URI for --scope user (default: the token's user).")
-@click.option("--sort", type=click.Choice(["created_at:asc", "created_at:desc"]))
-@limit_option
-def webhooks_list(
-    scope: str | None,
-    organization: str | None,
-    user: str | None,
-    sort: str | None,
-    limit: int | None,
-) -> None:
-    rows = (
-        get_state()
-        .client()
-        .webhooks.list(scope=scope, organization=organization, user=user, sort=sort, limit=limit)
-    )
-    show_many(rows, COLUMNS)
-
-
-@command(
+add_write(
     webhooks,
     "create",
     "Create a webhook subscription",
+    method=lambda client: client.webhooks.create,
     examples=[
         f"{S} webhooks create --url https://hooks.example.com/calendly "
         "--event invitee.created --scope organization",
@@ -80,45 +74,26 @@ def webhooks_list(
         'after a connection failure answered 409 "Already Exists" counts as done and shows '
         "the subscription."
     ),
+    params=[
+        click.option("--url", required=True, help="Callback URL (http or https)."),
+        click.option(
+            "--event",
+            "events",
+            multiple=True,
+            required=True,
+            type=click.Choice(WEBHOOK_EVENTS),
+            help="Event to receive; repeat for several.",
+        ),
+        click.option("--scope", required=True, type=click.Choice(["organization", "user"])),
+        ORGANIZATION,
+        SCOPED_USER,
+        click.option(
+            "--signing-key",
+            envvar="CALENDLY_WEBHOOK_SIGNING_KEY",
+            help="Secret Calendly signs deliveries with.",
+        ),
+    ],
 )
-@click.option("--url", required=True, help="Callback URL (http or https).")
-@click.option(
-    "--event",
-    "events",
-    multiple=True,
-    required=True,
-    type=click.Choice(WEBHOOK_EVENTS),
-    help="Event to receive; repeat for several.",
-)
-@click.option("--scope", required=True, type=click.Choice(["organization", "user"]))
-@click.option("--organization", help="Organization URI (default: the token's).")
-@click.option("--user", help="User URI for --scope user (default: the token's user).")
-@click.option(
-    "--signing-key",
-    envvar="CALENDLY_WEBHOOK_SIGNING_KEY",
-    help="Secret Calendly signs deliveries with.",
-)
-@write_options
-def webhooks_create(
-    url: str,
-    events: tuple[str, ...],
-    scope: str,
-    organization: str | None,
-    user: str | None,
-    signing_key: str | None,
-    dry_run: bool,
-) -> None:
-    client = get_state().client(dry_run=dry_run)
-    show(
-        client.webhooks.create(
-            url,
-            list(events),
-            scope=scope,
-            organization=organization,
-            user=user,
-            signing_key=signing_key,
-        )
-    )
 
 
 @command(
@@ -163,7 +138,7 @@ add_removal(
     "delete",
     "Delete a webhook subscription",
     question="Delete webhook subscription {uuid}?",
-    call=lambda client, uuid: client.webhooks.delete(uuid),
+    method=lambda client: client.webhooks.delete,
     example=f"{S} webhooks delete UUID --yes",
     details="Retried after a connection failure; a retry answered 404 counts as done.",
 )

@@ -146,22 +146,79 @@ def add_get(parent: click.Group, namespace: str, summary: str, *, example: str) 
         show(getattr(get_state().client(), namespace).get(uuid))
 
 
+def stack(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
+    """Apply click options and arguments listed top to bottom, as if stacked above a function."""
+
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+#: Chooses the client method a generated command calls, e.g. ``lambda c: c.events.list``.
+Method = Callable[[Calendly], Callable[..., Any]]
+
+#: ``--sort`` for the lists Calendly sorts by creation time only.
+created_at_sort = click.option("--sort", type=click.Choice(["created_at:asc", "created_at:desc"]))
+
+
+def add_list(
+    parent: click.Group,
+    name: str,
+    summary: str,
+    *,
+    method: Method,
+    columns: Sequence[str],
+    examples: Sequence[str],
+    params: Sequence[Callable[[Any], Any]] = (),
+    details: str = "",
+) -> None:
+    """A read: rows from ``method(client)(**params)`` (the option names are its keywords)."""
+
+    def read(**values: Any) -> None:
+        show_many(method(get_state().client())(**values), columns)
+
+    command(parent, name, summary, examples=examples, details=details)(stack(*params)(read))
+
+
+def add_write(
+    parent: click.Group,
+    name: str,
+    summary: str,
+    *,
+    method: Method,
+    examples: Sequence[str],
+    details: str,
+    params: Sequence[Callable[[Any], Any]] = (),
+) -> None:
+    """A write with --dry-run that shows the result of ``method(client)(**params)``."""
+
+    def write(dry_run: bool, **values: Any) -> None:
+        show(method(get_state().client(dry_run=dry_run))(**values))
+
+    decorate = stack(*params, write_options)
+    command(parent, name, summary, examples=examples, details=details)(decorate(write))
+
+
 def add_removal(
     parent: click.Group,
     name: str,
     summary: str,
     *,
     question: str,
-    call: Callable[[Calendly, str], Any],
+    method: Method,
     example: str,
     details: str,
+    params: Sequence[Callable[[Any], Any]] = (),
 ) -> None:
     """A destructive ``<group> <name> UUID`` (confirmation, --yes, --dry-run)."""
 
-    @command(parent, name, summary, examples=[example], details=details)
-    @click.argument("uuid")
-    @destructive_options
-    def remove(uuid: str, yes: bool, dry_run: bool) -> None:
+    def remove(uuid: str, yes: bool, dry_run: bool, **values: Any) -> None:
         state = get_state()
         state.confirm(question.format(uuid=uuid), yes=yes, dry_run=dry_run)
-        show(call(state.client(dry_run=dry_run), uuid))
+        show(method(state.client(dry_run=dry_run))(uuid, **values))
+
+    decorate = stack(click.argument("uuid"), *params, destructive_options)
+    command(parent, name, summary, examples=[example], details=details)(decorate(remove))
