@@ -17,34 +17,7 @@ from __future__ import annotations
 
 from tap_calendly.actions.client import Calendly, WriteOutcome
 from tap_calendly.actions.raw import RawResponse, raw_policy
-from tap_calendly.api.errors import (
-    AccessDenied,
-    APIError,
-    AuthError,
-    CalendlyError,
-    ConfigError,
-    Conflict,
-    NetworkError,
-    NotFound,
-    RateLimited,
-    ServerError,
-    UsageError,
-)
+from tap_calendly.api import errors as _errors
+from tap_calendly.api.errors import *  # noqa: F403  (the error classes, listed once there)
 
-__all__ = [
-    "APIError",
-    "AccessDenied",
-    "AuthError",
-    "Calendly",
-    "CalendlyError",
-    "ConfigError",
-    "Conflict",
-    "NetworkError",
-    "NotFound",
-    "RateLimited",
-    "RawResponse",
-    "ServerError",
-    "UsageError",
-    "WriteOutcome",
-    "raw_policy",
-]
+__all__ = ["Calendly", "RawResponse", "WriteOutcome", "raw_policy", *_errors.__all__]

@@ -6,38 +6,17 @@ through :class:`CalendlyClient`; see docs/client.md.
 
 from __future__ import annotations
 
+from tap_calendly.api import errors
 from tap_calendly.api.client import CalendlyClient, Owner
-from tap_calendly.api.errors import (
-    AccessDenied,
-    APIError,
-    AuthError,
-    CalendlyError,
-    ConfigError,
-    Conflict,
-    NetworkError,
-    NotFound,
-    RateLimited,
-    ServerError,
-    UsageError,
-)
+from tap_calendly.api.errors import *  # noqa: F403  (the error classes, listed once there)
 from tap_calendly.api.settings import SETTINGS, Settings
 from tap_calendly.api.transport import RetryPolicy
 
 __all__ = [
     "SETTINGS",
-    "APIError",
-    "AccessDenied",
-    "AuthError",
     "CalendlyClient",
-    "CalendlyError",
-    "ConfigError",
-    "Conflict",
-    "NetworkError",
-    "NotFound",
     "Owner",
-    "RateLimited",
     "RetryPolicy",
-    "ServerError",
     "Settings",
-    "UsageError",
+    *errors.__all__,
 ]

@@ -13,6 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+#: The error classes: what the client core, and the actions after it, export.
+__all__ = [
+    "APIError",
+    "AccessDenied",
+    "AuthError",
+    "CalendlyError",
+    "ConfigError",
+    "Conflict",
+    "NetworkError",
+    "NotFound",
+    "RateLimited",
+    "ServerError",
+    "UsageError",
+]
+
 #: Shorter values are not redacted (they would garble every message and cannot be
 #: real credentials, which the API rejects anyway).
 _MIN_SECRET = 4
