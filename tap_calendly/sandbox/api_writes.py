@@ -16,16 +16,14 @@ from tap_calendly.sandbox.api_context import (
     parse_time_param,
     respond,
 )
-from tap_calendly.sandbox.api_errors import ApiError, invalid_argument, not_found, permission_denied
+from tap_calendly.sandbox.api_errors import invalid_argument, not_found, permission_denied
 
 
 def _call(api: Api, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run one ops function under the org lock, mapping OpError to an ApiError."""
+    """Run one ops function under the org lock (its OpError is the ApiError answered)."""
     try:
         with api.org.lock:
             return fn(api.org, *args, **kwargs)
-    except ops.OpError as exc:
-        raise ApiError(exc.status, exc.title, exc.message, exc.details) from exc
     finally:
         api.indexes.invalidate()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tap_calendly.sandbox import data_records as rec
-from tap_calendly.sandbox.data_errors import check_email, invalid
+from tap_calendly.sandbox.api_errors import invalid_argument
+from tap_calendly.sandbox.data_errors import check_email
 from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts
 
 
@@ -43,7 +44,7 @@ def delete_invitee_data(org: SandboxOrg, emails: list[str]) -> None:
     API finishes within days; the sandbox applies it at once.
     """
     if not isinstance(emails, list) or not emails:
-        raise invalid("emails", "must be a non-empty list")
+        raise invalid_argument("emails", "must be a non-empty list")
     keys = {check_email(e).lower() for e in emails}
     with org.lock:
         now_ts = org.now_ts()
@@ -86,12 +87,12 @@ def delete_event_data(org: SandboxOrg, *, start_time: datetime, end_time: dateti
     with their invitees and no-shows. The range must be in the past and at most
     24 months long (400 otherwise)."""
     if end_time <= start_time:
-        raise invalid("end_time", "must be after start_time")
+        raise invalid_argument("end_time", "must be after start_time")
     if end_time - start_time > timedelta(days=731):
-        raise invalid("end_time", "The date range can be no greater than 24 months")
+        raise invalid_argument("end_time", "The date range can be no greater than 24 months")
     with org.lock:
         if end_time > org.now():
-            raise invalid("end_time", "must be in the past")
+            raise invalid_argument("end_time", "must be in the past")
         lo, hi = format_ts(start_time), format_ts(end_time)
         events = org.collections["scheduled_events"]
         doomed = [uri for uri, e in events.items() if lo <= e["start_time"] < hi]

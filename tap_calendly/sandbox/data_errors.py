@@ -1,7 +1,8 @@
 """Errors and small helpers shared by the domain ops (:mod:`ops` and its ``data_`` parts).
 
-``OpError`` carries what the server needs to render Calendly's ``ErrorResponse`` body;
-the helpers raise the standard 400/404 shapes so every op words them the same way.
+``OpError`` (the server's :class:`ApiError`) carries what the server needs to render
+Calendly's ``ErrorResponse`` body; ops raise the standard 400/404 shapes of
+:mod:`api_errors`, so every op and handler words them the same way.
 """
 
 from __future__ import annotations
@@ -10,39 +11,15 @@ import random
 import re
 
 from tap_calendly.sandbox import data_records as rec
+from tap_calendly.sandbox.api_errors import ApiError, invalid_argument, not_found
 from tap_calendly.sandbox.store import Record, SandboxOrg
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class OpError(Exception):
-    """A caller error, rendered by the server as Calendly's ``ErrorResponse`` body."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        message: str,
-        details: list[dict[str, str]] | None = None,
-    ) -> None:
-        super().__init__(f"{status} {title}: {message}")
-        self.status = status
-        self.title = title
-        self.message = message
-        self.details = details
-
-
-def not_found() -> OpError:
-    return OpError(404, "Resource Not Found", "The server could not find the requested resource.")
-
-
-def invalid(parameter: str, message: str) -> OpError:
-    return OpError(
-        400,
-        "Invalid Argument",
-        "The supplied parameters are invalid.",
-        [{"parameter": parameter, "message": message}],
-    )
+#: Ops raise the server's own error (one ErrorResponse shape and wording for ops and
+#: handlers); the name says where it comes from.
+OpError = ApiError
 
 
 def get_record(org: SandboxOrg, collection: str, uri: str) -> Record:
@@ -71,7 +48,7 @@ def fresh_uuid(org: SandboxOrg, rng: random.Random, collection: str) -> str:
 
 def check_email(email: object) -> str:
     if not isinstance(email, str) or not email.strip():
-        raise invalid("email", "must be filled")
+        raise invalid_argument("email", "must be filled")
     if not _EMAIL.match(email.strip()):
-        raise invalid("email", f"{email} is an invalid email format")
+        raise invalid_argument("email", f"{email} is an invalid email format")
     return email.strip()

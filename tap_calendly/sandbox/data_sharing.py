@@ -11,7 +11,8 @@ import random
 from typing import Any
 
 from tap_calendly.sandbox import data_records as rec
-from tap_calendly.sandbox.data_errors import get_record, invalid, op_rng
+from tap_calendly.sandbox.api_errors import invalid_argument
+from tap_calendly.sandbox.data_errors import get_record, op_rng
 from tap_calendly.sandbox.store import Record, SandboxOrg
 
 
@@ -30,9 +31,9 @@ def create_scheduling_link(
 ) -> Record:
     """A single-use booking link for an event type (not stored: the API cannot list them)."""
     if owner_type != "EventType":
-        raise invalid("owner_type", "must be EventType")
+        raise invalid_argument("owner_type", "must be EventType")
     if max_event_count != 1:
-        raise invalid("max_event_count", "must be 1")
+        raise invalid_argument("max_event_count", "must be 1")
     with org.lock:
         event_type = get_record(org, "event_types", owner)
         rng = op_rng(org, "link", owner)
@@ -60,15 +61,17 @@ def create_share(org: SandboxOrg, body: dict[str, Any]) -> Record:
     """A customised one-off share of an event type; omitted fields come from the type."""
     event_type_uri = body.get("event_type")
     if not isinstance(event_type_uri, str) or not event_type_uri:
-        raise invalid("event_type", "must be filled")
+        raise invalid_argument("event_type", "must be filled")
     name = body.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 55):
-        raise invalid("name", "must be at most 55 characters")
+        raise invalid_argument("name", "must be at most 55 characters")
     period = body.get("period_type", "moving")
     if period not in ("available_moving", "moving", "fixed", "unlimited"):
-        raise invalid("period_type", "is not supported")
+        raise invalid_argument("period_type", "is not supported")
     if period == "fixed" and not (body.get("start_date") and body.get("end_date")):
-        raise invalid("start_date", "start_date and end_date are required for fixed periods")
+        raise invalid_argument(
+            "start_date", "start_date and end_date are required for fixed periods"
+        )
     with org.lock:
         event_type = get_record(org, "event_types", event_type_uri)
         owner = rec.team_hosts(org, event_type)

@@ -32,13 +32,13 @@ from datetime import datetime
 
 from tap_calendly.sandbox import data_pools as pools
 from tap_calendly.sandbox import data_records as rec
+from tap_calendly.sandbox.api_errors import invalid_argument
 from tap_calendly.sandbox.data_compliance import delete_event_data as delete_event_data
 from tap_calendly.sandbox.data_compliance import delete_invitee_data as delete_invitee_data
 from tap_calendly.sandbox.data_errors import OpError as OpError
-from tap_calendly.sandbox.data_errors import check_email, invalid, op_rng
+from tap_calendly.sandbox.data_errors import check_email, op_rng
 from tap_calendly.sandbox.data_errors import fresh_uuid as _uuid
 from tap_calendly.sandbox.data_errors import get_record as _get
-from tap_calendly.sandbox.data_errors import not_found as not_found
 from tap_calendly.sandbox.data_sharing import create_scheduling_link as create_scheduling_link
 from tap_calendly.sandbox.data_sharing import create_share as create_share
 from tap_calendly.sandbox.store import Record, SandboxOrg, format_ts, parse_ts
@@ -158,7 +158,7 @@ def cancel_event(
     canceled" and "Event in the past"), not 400; the sandbox does the same.
     """
     if canceler_type not in ("host", "invitee"):
-        raise invalid("canceler_type", "must be host or invitee")
+        raise invalid_argument("canceler_type", "must be host or invitee")
     with org.lock:
         when = _instant(org, at)
         event = _get(org, "scheduled_events", event_uri)
@@ -243,7 +243,7 @@ def book(
         rng = rng or op_rng(org, "book", event_type_uri, format_ts(start_time))
         event_type = _get(org, "event_types", event_type_uri)
         if at is None and (not event_type["active"] or event_type["deleted_at"] is not None):
-            raise invalid("event_type", "event type is not active")
+            raise invalid_argument("event_type", "event type is not active")
         event = None
         if event_uri is not None:
             event = _get(org, "scheduled_events", event_uri)
@@ -253,10 +253,10 @@ def book(
                 or event["status"] != "active"
                 or counter["active"] >= counter["limit"]
             ):
-                raise invalid("event", "event has no open seat for this event type")
+                raise invalid_argument("event", "event has no open seat for this event type")
             start_time = parse_ts(event["start_time"])
         if start_time <= when:
-            raise invalid("start_time", "must be in the future")
+            raise invalid_argument("start_time", "must be in the future")
         if event is None and find_open_event and event_type["kind"] == "group":
             start_ts = format_ts(start_time)
             for candidate in org.records("scheduled_events"):
@@ -273,7 +273,7 @@ def book(
             if hosts is None:
                 hosts = _hosts_for(org, event_type, rng)
             if not hosts:
-                raise invalid("event_type", "event type has no available host")
+                raise invalid_argument("event_type", "event type has no available host")
             event = rec.new_event(
                 org, rng, event_type=event_type, hosts=hosts, start=start_time, created=when
             )
@@ -313,7 +313,7 @@ def reschedule(
         rng = rng or op_rng(org, "reschedule", invitee_uri, format_ts(new_start))
         old = _get(org, "event_invitees", invitee_uri)
         if old["status"] != "active":
-            raise invalid("invitee", "invitee is canceled")
+            raise invalid_argument("invitee", "invitee is canceled")
         old_event = _get(org, "scheduled_events", old["event"])
         if parse_ts(old_event["start_time"]) <= when:
             raise OpError(403, "Permission Denied", "Event in the past")
@@ -369,12 +369,12 @@ def mark_no_show(
         when = _instant(org, at)
         invitee = _get(org, "event_invitees", invitee_uri)
         if invitee["no_show"] is not None:
-            raise invalid("invitee", "invitee is already marked as no show")
+            raise invalid_argument("invitee", "invitee is already marked as no show")
         if invitee["status"] != "active":
-            raise invalid("invitee", "invitee is canceled")
+            raise invalid_argument("invitee", "invitee is canceled")
         event = _get(org, "scheduled_events", invitee["event"])
         if parse_ts(event["start_time"]) > when:
-            raise invalid("invitee", "event has not started yet")
+            raise invalid_argument("invitee", "event has not started yet")
         rng = rng or op_rng(org, "no_show", invitee_uri, len(org.collections["invitee_no_shows"]))
         ts = format_ts(when)
         no_show = rec.no_show_record(org, _uuid(org, rng, "invitee_no_shows"), invitee_uri, ts)
@@ -432,7 +432,7 @@ def confirm_reconfirmation(
         invitee = _get(org, "event_invitees", invitee_uri)
         pending = invitee["reconfirmation"]
         if pending is None or pending["confirmed_at"] is not None:
-            raise invalid("invitee", "no reconfirmation is pending")
+            raise invalid_argument("invitee", "no reconfirmation is pending")
         invitee["reconfirmation"] = {"created_at": pending["created_at"], "confirmed_at": ts}
         _touch(invitee, ts)
         return invitee
@@ -499,7 +499,7 @@ def revoke_invitation(org: SandboxOrg, invitation_uri: str, *, actor: str | None
     with org.lock:
         invitation = _get(org, "organization_invitations", invitation_uri)
         if invitation["status"] != "pending":
-            raise invalid("uuid", f"invitation is {invitation['status']}, not pending")
+            raise invalid_argument("uuid", f"invitation is {invitation['status']}, not pending")
         del org.collections["organization_invitations"][invitation_uri]
         log_activity(
             org,
@@ -517,7 +517,7 @@ def decline_invitation(
         ts = format_ts(_instant(org, at))
         invitation = _get(org, "organization_invitations", invitation_uri)
         if invitation["status"] != "pending":
-            raise invalid("uuid", "invitation is not pending")
+            raise invalid_argument("uuid", "invitation is not pending")
         invitation["status"] = "declined"
         _touch(invitation, ts)
         return invitation
@@ -541,7 +541,7 @@ def accept_invitation(
     with org.lock:
         invitation = _get(org, "organization_invitations", invitation_uri)
         if invitation["status"] != "pending":
-            raise invalid("uuid", "invitation is not pending")
+            raise invalid_argument("uuid", "invitation is not pending")
         rng = rng or op_rng(org, "accept", invitation_uri)
         now_ts = org.now_ts()
         local = invitation["email"].split("@", 1)[0]
@@ -666,19 +666,19 @@ def create_webhook(
     The signing key is kept in ``org.signing_keys`` only, never in the record.
     """
     if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
-        raise invalid("url", "must be a valid http(s) URL")
+        raise invalid_argument("url", "must be a valid http(s) URL")
     if not events or any(e not in WEBHOOK_EVENTS for e in events):
-        raise invalid("events", "must list supported webhook events")
+        raise invalid_argument("events", "must list supported webhook events")
     if scope not in ("organization", "user"):
-        raise invalid("scope", "must be organization or user")
+        raise invalid_argument("scope", "must be organization or user")
     if scope == "user" and "routing_form_submission.created" in events:
-        raise invalid("events", "routing_form_submission.created needs organization scope")
+        raise invalid_argument("events", "routing_form_submission.created needs organization scope")
     with org.lock:
         if scope == "user":
             if not user:
-                raise invalid("user", "is required for user scope")
+                raise invalid_argument("user", "is required for user scope")
             if org.get("users", user) is None:
-                raise invalid("user", "is not a member of the organization")
+                raise invalid_argument("user", "is not a member of the organization")
         if any(h["callback_url"] == url for h in org.records("webhook_subscriptions")):
             raise OpError(409, "Already Exists", "Hook with this url already exists")
         rng = op_rng(org, "webhook", url)
