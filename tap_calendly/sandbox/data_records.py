@@ -165,51 +165,39 @@ def location(rng: random.Random, kind: str, event_uuid: str) -> Record | None:
             "join_url": f"https://calendly.com/events/{code}/google_meet",
         }
     meeting_id = 100_000_000 + rng.randrange(900_000_000)
+    data: Record
     if kind == "zoom_conference":
-        return {
-            "type": kind,
-            "status": status,
-            "join_url": f"https://zoom.us/j/{meeting_id}",
-            "data": {
-                "id": str(meeting_id),
-                "settings": {
-                    "global_dial_in_numbers": [
-                        {"number": "+1 6465588656", "country": "US", "type": "toll"}
-                    ]
-                },
-                "extra": {"intl_numbers_url": "https://zoom.us/u/international"},
-                "password": f"{rng.randrange(1_000_000):06d}",
+        join_url = f"https://zoom.us/j/{meeting_id}"
+        data = {
+            "id": str(meeting_id),
+            "settings": {
+                "global_dial_in_numbers": [
+                    {"number": "+1 6465588656", "country": "US", "type": "toll"}
+                ]
+            },
+            "extra": {"intl_numbers_url": "https://zoom.us/u/international"},
+            "password": f"{rng.randrange(1_000_000):06d}",
+        }
+    elif kind == "gotomeeting":
+        join_url = f"https://www.gotomeeting.com/join/{meeting_id}"
+        data = {
+            "uniqueMeetingId": meeting_id,
+            "conferenceCallInfo": f"US: +1 (571) 317-3112\nAccess Code: {meeting_id}",
+        }
+    elif kind == "microsoft_teams_conference":
+        join_url = f"https://teams.microsoft.com/l/meetup-join/{code}"
+        data = {
+            "id": code,
+            "audioConferencing": {
+                "conferenceId": str(meeting_id),
+                "dialinUrl": f"https://dialin.teams.microsoft.com/{event_uuid}?id={meeting_id}",
+                "tollNumber": "+12525634478",
             },
         }
-    if kind == "gotomeeting":
-        return {
-            "type": kind,
-            "status": status,
-            "join_url": f"https://www.gotomeeting.com/join/{meeting_id}",
-            "data": {
-                "uniqueMeetingId": meeting_id,
-                "conferenceCallInfo": f"US: +1 (571) 317-3112\nAccess Code: {meeting_id}",
-            },
-        }
-    if kind == "microsoft_teams_conference":
-        return {
-            "type": kind,
-            "status": status,
-            "join_url": f"https://teams.microsoft.com/l/meetup-join/{code}",
-            "data": {
-                "id": code,
-                "audioConferencing": {
-                    "conferenceId": str(meeting_id),
-                    "dialinUrl": f"https://dialin.teams.microsoft.com/{event_uuid}?id={meeting_id}",
-                    "tollNumber": "+12525634478",
-                },
-            },
-        }
-    return {
-        "type": "webex_conference",
-        "status": status,
-        "join_url": f"https://example.webex.com/example/j.php?MTID=m{code}",
-        "data": {
+    else:
+        kind = "webex_conference"
+        join_url = f"https://example.webex.com/example/j.php?MTID=m{code}"
+        data = {
             "id": f"m{code}",
             "telephony": {
                 "callInNumbers": [
@@ -217,8 +205,8 @@ def location(rng: random.Random, kind: str, event_uuid: str) -> Record | None:
                 ]
             },
             "password": code[:10],
-        },
-    }
+        }
+    return {"type": kind, "status": status, "join_url": join_url, "data": data}
 
 
 def cancellation(canceled_by: str, reason: str | None, canceler_type: str) -> Record:

@@ -37,8 +37,9 @@ def _route(method: str, template: str, handler: object) -> Route:
     return Route(method, template, cast("Handler", handler), re.compile(f"^{regex}$"))
 
 
-def _getter(collection: str, segment: str) -> object:
-    return resources.simple_getter(collection, segment)
+def _get_one(collection: str) -> Route:
+    """``GET /{collection}/{uuid}``: one record of a collection named as its path segment."""
+    return _route("GET", f"/{collection}/{{uuid}}", resources.simple_getter(collection, collection))
 
 
 ROUTES: tuple[Route, ...] = (
@@ -49,41 +50,25 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/scheduled_events/{uuid}", resources.get_event),
     _route("GET", "/scheduled_events/{uuid}/invitees/{invitee_uuid}", resources.get_invitee),
     _route("POST", "/scheduled_events/{uuid}/cancellation", writes.cancel_event),
-    _route("GET", "/event_types/{uuid}", _getter("event_types", "event_types")),
+    _get_one("event_types"),
     _route("GET", "/event_type_available_times", availability.list_available_times),
-    _route(
-        "GET",
-        "/organization_memberships/{uuid}",
-        _getter("organization_memberships", "organization_memberships"),
-    ),
+    _get_one("organization_memberships"),
     _route("DELETE", "/organization_memberships/{uuid}", writes.remove_membership),
     _route("POST", "/organizations/{uuid}/invitations", writes.create_invitation),
     _route("GET", "/organizations/{uuid}/invitations/{invitation_uuid}", resources.get_invitation),
     _route(
         "DELETE", "/organizations/{uuid}/invitations/{invitation_uuid}", writes.revoke_invitation
     ),
-    _route("GET", "/groups/{uuid}", _getter("groups", "groups")),
-    _route("GET", "/routing_forms/{uuid}", _getter("routing_forms", "routing_forms")),
-    _route(
-        "GET",
-        "/routing_form_submissions/{uuid}",
-        _getter("routing_form_submissions", "routing_form_submissions"),
-    ),
+    _get_one("groups"),
+    _get_one("routing_forms"),
+    _get_one("routing_form_submissions"),
     _route("GET", "/user_busy_times", availability.list_busy_times),
     _route("GET", "/user_availability_schedules", availability.list_availability_schedules),
-    _route(
-        "GET",
-        "/user_availability_schedules/{uuid}",
-        _getter("user_availability_schedules", "user_availability_schedules"),
-    ),
+    _get_one("user_availability_schedules"),
     _route("POST", "/webhook_subscriptions", writes.create_webhook),
-    _route(
-        "GET",
-        "/webhook_subscriptions/{uuid}",
-        _getter("webhook_subscriptions", "webhook_subscriptions"),
-    ),
+    _get_one("webhook_subscriptions"),
     _route("DELETE", "/webhook_subscriptions/{uuid}", writes.delete_webhook),
-    _route("GET", "/invitee_no_shows/{uuid}", _getter("invitee_no_shows", "invitee_no_shows")),
+    _get_one("invitee_no_shows"),
     _route("POST", "/invitee_no_shows", writes.create_no_show),
     _route("DELETE", "/invitee_no_shows/{uuid}", writes.delete_no_show),
     _route("POST", "/shares", writes.create_share),
