@@ -11,7 +11,8 @@ import json
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -37,19 +38,41 @@ def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
         sink.append(chunk)
 
 
-def run_pipe(
+@dataclass
+class Pipe:
+    """A running ``tap | target``: the caller relays the tap's stdout into the target's stdin;
+    the target's stdout and both stderrs are collected by threads (no pipe fills up)."""
+
+    tap: subprocess.Popen[bytes]
+    target: subprocess.Popen[bytes]
+    tap_err: list[bytes] = field(default_factory=list)
+    target_err: list[bytes] = field(default_factory=list)
+    target_out: list[bytes] = field(default_factory=list)
+
+    @property
+    def tap_stdout(self) -> IO[bytes]:
+        assert self.tap.stdout is not None
+        return self.tap.stdout
+
+    @property
+    def target_stdin(self) -> IO[bytes]:
+        assert self.target.stdin is not None
+        return self.target.stdin
+
+    @staticmethod
+    def text(chunks: list[bytes]) -> str:
+        return b"".join(chunks).decode("utf-8", "replace")
+
+
+@contextmanager
+def piped(
     tap: Sequence[str],
     target: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
-    timeout: float = 300.0,
-) -> PipeResult:
-    """Run ``tap | target``; relay each tap line to the target and count RECORDs."""
-    result = PipeResult()
-    tap_err: list[bytes] = []
-    target_err: list[bytes] = []
-    target_out: list[bytes] = []
+) -> Iterator[Pipe]:
+    """Start ``tap`` and ``target``; on exit kill whichever still runs and join the drains."""
     env_dict = dict(env) if env is not None else None
     tap_proc = subprocess.Popen(
         list(tap), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_dict, cwd=cwd
@@ -62,31 +85,19 @@ def run_pipe(
         env=env_dict,
         cwd=cwd,
     )
-    assert tap_proc.stdout
+    pipe = Pipe(tap_proc, target_proc)
     assert tap_proc.stderr
-    assert target_proc.stdin
     assert target_proc.stdout
     assert target_proc.stderr
     drains = [
-        threading.Thread(target=_drain, args=(tap_proc.stderr, tap_err), daemon=True),
-        threading.Thread(target=_drain, args=(target_proc.stderr, target_err), daemon=True),
-        threading.Thread(target=_drain, args=(target_proc.stdout, target_out), daemon=True),
+        threading.Thread(target=_drain, args=(tap_proc.stderr, pipe.tap_err), daemon=True),
+        threading.Thread(target=_drain, args=(target_proc.stderr, pipe.target_err), daemon=True),
+        threading.Thread(target=_drain, args=(target_proc.stdout, pipe.target_out), daemon=True),
     ]
     for thread in drains:
         thread.start()
     try:
-        for line in tap_proc.stdout:
-            if line.startswith(b'{"type":"RECORD"') or line.startswith(b'{"type": "RECORD"'):
-                message = json.loads(line)
-                result.record_counts[message["stream"]] += 1
-            elif b'"STATE"' in line[:40]:
-                message = json.loads(line)
-                if message.get("type") == "STATE":
-                    result.last_tap_state = message.get("value")
-            target_proc.stdin.write(line)
-        target_proc.stdin.close()
-        tap_code = tap_proc.wait(timeout=timeout)
-        target_code = target_proc.wait(timeout=timeout)
+        yield pipe
     finally:
         for proc in (tap_proc, target_proc):
             if proc.poll() is None:
@@ -94,9 +105,34 @@ def run_pipe(
                 proc.wait()
         for thread in drains:
             thread.join(timeout=10)
-    result.tap_stderr = b"".join(tap_err).decode("utf-8", "replace")
-    result.target_stderr = b"".join(target_err).decode("utf-8", "replace")
-    for raw in b"".join(target_out).decode("utf-8", "replace").splitlines():
+
+
+def run_pipe(
+    tap: Sequence[str],
+    target: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300.0,
+) -> PipeResult:
+    """Run ``tap | target``; relay each tap line to the target and count RECORDs."""
+    result = PipeResult()
+    with piped(tap, target, env=env, cwd=cwd) as pipe:
+        for line in pipe.tap_stdout:
+            if line.startswith(b'{"type":"RECORD"') or line.startswith(b'{"type": "RECORD"'):
+                message = json.loads(line)
+                result.record_counts[message["stream"]] += 1
+            elif b'"STATE"' in line[:40]:
+                message = json.loads(line)
+                if message.get("type") == "STATE":
+                    result.last_tap_state = message.get("value")
+            pipe.target_stdin.write(line)
+        pipe.target_stdin.close()
+        tap_code = pipe.tap.wait(timeout=timeout)
+        target_code = pipe.target.wait(timeout=timeout)
+    result.tap_stderr = pipe.text(pipe.tap_err)
+    result.target_stderr = pipe.text(pipe.target_err)
+    for raw in pipe.text(pipe.target_out).splitlines():
         raw = raw.strip()
         if raw.startswith("{"):
             try:

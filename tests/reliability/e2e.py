@@ -21,18 +21,17 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import duckdb
 
+from tap_calendly.demo.pipeline import piped
 from tap_calendly.loader.cli import run as loader_run
 from tap_calendly.sandbox.runner import Sandbox
 from tap_calendly.sandbox.store import COLLECTIONS
@@ -153,11 +152,6 @@ class PipeOutcome:
         return self.loader_states[-1] if self.loader_states else None
 
 
-def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
-    for chunk in iter(lambda: stream.read(65536), b""):
-        sink.append(chunk)
-
-
 def pipe_sync(
     config_file: Path,
     loader_file: Path,
@@ -182,68 +176,39 @@ def pipe_sync(
     if catalog_file is not None:
         argv += ["--catalog", str(catalog_file)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_CALENDLY_")}
-    tap = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    loader = subprocess.Popen(
-        [str(LOADER), "--config", str(loader_file)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert tap.stdout is not None
-    assert tap.stderr is not None
-    assert loader.stdin is not None
-    assert loader.stdout is not None
-    assert loader.stderr is not None
-    tap_err: list[bytes] = []
-    loader_err: list[bytes] = []
-    loader_out: list[bytes] = []
-    drains = [
-        threading.Thread(target=_drain, args=(tap.stderr, tap_err), daemon=True),
-        threading.Thread(target=_drain, args=(loader.stderr, loader_err), daemon=True),
-        threading.Thread(target=_drain, args=(loader.stdout, loader_out), daemon=True),
-    ]
-    for thread in drains:
-        thread.start()
     lines = 0
-    try:
-        for line in tap.stdout:
+    with piped(argv, [str(LOADER), "--config", str(loader_file)], env=env) as pipe:
+        tap, loader = pipe.tap, pipe.target
+        for line in pipe.tap_stdout:
             if kill and lines >= kill_after_lines:
                 victim = tap if kill == "tap" else loader
                 os.kill(victim.pid, signal.SIGKILL)
                 victim.wait()
                 if kill == "tap":
                     # What was already written still reaches the loader, cut mid-line.
-                    rest = tap.stdout.read()
+                    rest = pipe.tap_stdout.read()
                     cut = line + rest
                     with contextlib.suppress(BrokenPipeError):
-                        loader.stdin.write(cut[: max(1, len(cut) // 2)])
+                        pipe.target_stdin.write(cut[: max(1, len(cut) // 2)])
                 break
             try:
-                loader.stdin.write(line)
+                pipe.target_stdin.write(line)
             except BrokenPipeError:
                 break
             lines += 1
         with contextlib.suppress(BrokenPipeError):
-            loader.stdin.close()
+            pipe.target_stdin.close()
         if kill == "loader":
-            tap.stdout.close()  # the tap's next write fails, as with a dead reader
+            pipe.tap_stdout.close()  # the tap's next write fails, as with a dead reader
         tap_code = tap.wait(timeout=timeout)
         loader_code = loader.wait(timeout=timeout)
-    finally:
-        for proc in (tap, loader):
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        for thread in drains:
-            thread.join(timeout=10)
     return PipeOutcome(
         tap_code=tap_code,
         loader_code=loader_code,
         lines=lines,
-        loader_states=parse_states(b"".join(loader_out).decode("utf-8", "replace")),
-        tap_stderr=b"".join(tap_err).decode("utf-8", "replace"),
-        loader_stderr=b"".join(loader_err).decode("utf-8", "replace"),
+        loader_states=parse_states(pipe.text(pipe.target_out)),
+        tap_stderr=pipe.text(pipe.tap_err),
+        loader_stderr=pipe.text(pipe.target_err),
     )
 
 
