@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -149,18 +150,21 @@ def token_response(access: str, refresh: str, expires_in: int = 7200):
     )
 
 
+def oauth_tokens(token_file: Path, session: Any, **overrides: Any) -> OAuthTokens:
+    """OAuthTokens for the test client against a scripted session."""
+    settings: dict[str, Any] = {
+        "client_id": "cid",
+        "client_secret": "csecret",
+        "refresh_token": "rt-0",
+        "token_url": "https://auth.example.test/oauth/token",
+    }
+    return OAuthTokens(token_file=token_file, session=session, **settings | overrides)
+
+
 def test_oauth_401_refreshes_once_and_persists_the_rotated_token_first(tmp_path):
     token_file = tmp_path / "tokens.json"
     session = ScriptedSession([])
-    tokens = OAuthTokens(
-        client_id="cid",
-        client_secret="csecret",
-        refresh_token="rt-0",
-        token_url="https://auth.example.test/oauth/token",
-        token_file=token_file,
-        session=session,  # type: ignore[arg-type]
-        clock=lambda: 1000.0,
-    )
+    tokens = oauth_tokens(token_file, session, clock=lambda: 1000.0)
     transport, api_session, _ = make([], tokens=tokens)
     # Token endpoint and API share the scripted outcomes in call order.
     api_session.outcomes = [
@@ -179,39 +183,17 @@ def test_oauth_401_refreshes_once_and_persists_the_rotated_token_first(tmp_path)
     assert saved["refresh_token"] == "rt-2"
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
     # A new run with the same (now revoked) config token starts from the file.
-    again = OAuthTokens(
-        client_id="cid",
-        client_secret="csecret",
-        refresh_token="rt-0",
-        token_url="https://auth.example.test/oauth/token",
-        token_file=token_file,
-        session=api_session,  # type: ignore[arg-type]
-        clock=lambda: 1000.0,
-    )
+    again = oauth_tokens(token_file, api_session, clock=lambda: 1000.0)
     assert again.refresh_token_value == "rt-2"
     assert again.token() == "at-2"  # still valid: no refresh needed
     # A brand-new authorization in config wins over the file.
-    fresh = OAuthTokens(
-        client_id="cid",
-        client_secret="csecret",
-        refresh_token="rt-NEW",
-        token_url="https://auth.example.test/oauth/token",
-        token_file=token_file,
-        session=api_session,  # type: ignore[arg-type]
-    )
+    fresh = oauth_tokens(token_file, api_session, refresh_token="rt-NEW")
     assert fresh.refresh_token_value == "rt-NEW"
 
 
 def test_rejected_refresh_token_is_a_clear_error(tmp_path):
     session = ScriptedSession([response(400, {"error": "invalid_grant"})])
-    tokens = OAuthTokens(
-        client_id="cid",
-        client_secret="csecret",
-        refresh_token="rt-OLD",
-        token_url="https://auth.example.test/oauth/token",
-        token_file=tmp_path / "t.json",
-        session=session,  # type: ignore[arg-type]
-    )
+    tokens = oauth_tokens(tmp_path / "t.json", session, refresh_token="rt-OLD")
     with pytest.raises(CalendlyError) as info:
         tokens.token()
     assert "invalid_grant" in str(info.value)
@@ -222,14 +204,7 @@ def test_rejected_refresh_token_is_a_clear_error(tmp_path):
 def test_unwritable_token_file_stops_before_the_refresh_token_is_spent():
     # /proc takes no new files, even for root: the write fails as on a read-only mount.
     session = ScriptedSession([token_response("at-1", "rt-1")])
-    tokens = OAuthTokens(
-        client_id="cid",
-        client_secret="csecret",
-        refresh_token="rt-0",
-        token_url="https://auth.example.test/oauth/token",
-        token_file=Path("/proc/calendly-tokens.json"),
-        session=session,  # type: ignore[arg-type]
-    )
+    tokens = oauth_tokens(Path("/proc/calendly-tokens.json"), session)
     with pytest.raises(CalendlyError) as info:
         tokens.token()
     assert session.posts == []  # the single-use refresh token was never sent
@@ -242,28 +217,14 @@ def test_token_file_under_a_file_is_refused_before_any_request(tmp_path):
     blocker.write_text("x")
     session = ScriptedSession([token_response("at-1", "rt-1")])
     with pytest.raises(CalendlyError) as info:
-        OAuthTokens(
-            client_id="cid",
-            client_secret="csecret",
-            refresh_token="rt-0",
-            token_url="https://auth.example.test/oauth/token",
-            token_file=blocker / "tokens.json",
-            session=session,  # type: ignore[arg-type]
-        ).token()
+        oauth_tokens(blocker / "tokens.json", session).token()
     assert session.posts == []
     assert "token_file" in str(info.value)
 
 
 def test_missing_token_folder_is_not_created_and_the_refresh_token_is_kept(tmp_path):
     session = ScriptedSession([token_response("at-1", "rt-1")])
-    tokens = OAuthTokens(
-        client_id="cid",
-        client_secret="csecret",
-        refresh_token="rt-0",
-        token_url="https://auth.example.test/oauth/token",
-        token_file=tmp_path / "missing" / "tokens.json",
-        session=session,  # type: ignore[arg-type]
-    )
+    tokens = oauth_tokens(tmp_path / "missing" / "tokens.json", session)
     with pytest.raises(CalendlyError, match="does not exist") as info:
         tokens.token()
     assert session.posts == []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import requests
 
 from tap_calendly.sandbox import server
 from tap_calendly.sandbox.store import format_ts
@@ -34,17 +36,21 @@ def test_busy_times_merge_events_and_external_blocks(tiny):
     assert "event" not in busy[1]
 
 
-def test_available_times_are_schedule_minus_busy(tiny):
-    session = session_for(tiny.admin_token)
+def available_times(tiny: Any, *, days: int, event_type: str | None = None) -> requests.Response:
+    """GET the bookable times of ``event_type`` (default ET) for ``days`` from Tuesday 00:00."""
     tuesday = FIXED_NOW.replace(hour=0) + timedelta(days=1)
-    response = session.get(
+    return session_for(tiny.admin_token).get(
         f"{tiny.url}/event_type_available_times",
         params={
-            "event_type": f"{tiny.url}/event_types/ET",
+            "event_type": event_type or f"{tiny.url}/event_types/ET",
             "start_time": format_ts(tuesday),
-            "end_time": format_ts(tuesday + timedelta(days=2)),
+            "end_time": format_ts(tuesday + timedelta(days=days)),
         },
     )
+
+
+def test_available_times_are_schedule_minus_busy(tiny):
+    response = available_times(tiny, days=2)
     assert response.status_code == 200
     starts = [slot["start_time"][:16] for slot in response.json()["collection"]]
     assert starts == [
@@ -67,16 +73,7 @@ def test_canceling_the_event_frees_its_slot(tiny):
     tiny.org.collections["scheduled_events"][f"{tiny.url}/scheduled_events/EV"]["status"] = (
         "canceled"
     )
-    session = session_for(tiny.admin_token)
-    tuesday = FIXED_NOW.replace(hour=0) + timedelta(days=1)
-    response = session.get(
-        f"{tiny.url}/event_type_available_times",
-        params={
-            "event_type": f"{tiny.url}/event_types/ET",
-            "start_time": format_ts(tuesday),
-            "end_time": format_ts(tuesday + timedelta(days=1)),
-        },
-    )
+    response = available_times(tiny, days=1)
     assert len(response.json()["collection"]) == 6
 
 
@@ -109,15 +106,7 @@ def test_team_event_types_pool_their_hosts(tiny, pooling, expected):
             "profile": {"type": "Team", "name": "Team", "owner": f"{tiny.url}/groups/G"},
         },
     )
-    tuesday = FIXED_NOW.replace(hour=0) + timedelta(days=1)
-    response = session_for(tiny.admin_token).get(
-        f"{tiny.url}/event_type_available_times",
-        params={
-            "event_type": uri,
-            "start_time": format_ts(tuesday),
-            "end_time": format_ts(tuesday + timedelta(days=2)),
-        },
-    )
+    response = available_times(tiny, days=2, event_type=uri)
     assert response.status_code == 200
     assert len(response.json()["collection"]) == expected
     listed = session_for(tiny.admin_token).get(
