@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tap_calendly.sandbox import data_records
 from tap_calendly.sandbox.api_context import Api, ApiRequest, ApiResponse, parse_time_param, respond
 from tap_calendly.sandbox.api_errors import invalid_argument
-from tap_calendly.sandbox.api_lists import user_events_view
-from tap_calendly.sandbox.pagination import SortSpec
+from tap_calendly.sandbox.api_lists import BY_START, user_events_view
 from tap_calendly.sandbox.store import Record, format_ts, parse_ts
 
 BUSY_MAX_DAYS = 7
@@ -27,7 +26,6 @@ PAST_GRACE = timedelta(seconds=60)
 #: window are still checked for overlap.
 MAX_EVENT_LENGTH = timedelta(days=1)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_BY_START = SortSpec((("start_time", False),))
 
 
 def _window(api: Api, req: ApiRequest, max_days: int) -> tuple[datetime, datetime]:
@@ -49,7 +47,7 @@ def busy_times(api: Api, user: str, start: datetime, end: datetime) -> list[Reco
     lo_ts, hi_ts = format_ts(start), format_ts(end)
     out: list[Record] = []
     with api.org.lock:
-        view = user_events_view(api, user, _BY_START)
+        view = user_events_view(api, user, BY_START)
         lo, hi = view.bounds(format_ts(start - MAX_EVENT_LENGTH), hi_ts)
         table = api.org.collections["scheduled_events"]
         for key in view.keys[lo:hi]:

@@ -15,6 +15,7 @@ import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -101,11 +102,11 @@ class SortSpec:
     def text(self) -> str:
         return ",".join(f"{name}:{'desc' if desc else 'asc'}" for name, desc in self.fields)
 
-    @property
+    @cached_property  # asked once per record when an index is built or checked
     def mixed(self) -> bool:
         return len({desc for _, desc in self.fields}) > 1
 
-    @property
+    @cached_property
     def all_desc(self) -> bool:
         return all(desc for _, desc in self.fields)
 

@@ -19,11 +19,12 @@ from typing import Any
 
 from tap_calendly.sandbox import control
 from tap_calendly.sandbox.api_context import Api
+from tap_calendly.sandbox.api_lists import warm_indexes
 from tap_calendly.sandbox.auth_tokens import TokenStore
 from tap_calendly.sandbox.control import PLANS as PLANS
 from tap_calendly.sandbox.faults import FaultConfig, FaultInjector
 from tap_calendly.sandbox.future_fields import with_future_fields
-from tap_calendly.sandbox.pagination import IndexCache, SortSpec
+from tap_calendly.sandbox.pagination import IndexCache
 from tap_calendly.sandbox.rate_limit import RateLimiter
 from tap_calendly.sandbox.server import SandboxApp, SandboxHTTPServer
 from tap_calendly.sandbox.store import Record, SandboxOrg, SimClock
@@ -115,13 +116,7 @@ class Sandbox:
         self._org = org
         self._apply_plan(settings.plan)
         indexes = IndexCache(org)
-        with org.lock:  # warm the busiest index so the first page is not the slow one
-            indexes.view(
-                "scheduled_events",
-                ("all",),
-                SortSpec((("start_time", False),)),
-                lambda: org.records("scheduled_events"),
-            )
+        warm_indexes(indexes, org)
         org.listeners.append(lambda _event, _payload: indexes.invalidate())
         tokens = TokenStore(
             org,
