@@ -26,7 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +36,7 @@ from singer_sdk import metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from singer_sdk.singerlib.messages import RecordMessage
 from singer_sdk.streams.rest import PageContext, RESTStream
 
 from tap_calendly.api.errors import AccessDenied, NotFound
@@ -311,6 +313,32 @@ class CalendlyStream(RESTStream[str | None]):
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         self._emitted += 1
         return row
+
+    @cached_property
+    def deselects_properties(self) -> bool:
+        """Whether the catalog deselects any property of this stream.
+
+        A breadcrumb missing from the mask inherits its parent's value, so when every
+        entry is selected no property of any record (extra API fields included) is.
+        """
+        return not all(self.mask.values())
+
+    def _generate_record_messages(self, record: Record) -> Generator[RecordMessage, None, None]:
+        """The SDK's messages, minus its per-record walk for deselected properties
+        when there are none (measured: 5-17 us a record, a quarter of the main
+        thread's cost per record; conformance is off, see ``TYPE_CONFORMANCE_LEVEL``)."""
+        if self.deselects_properties:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=datetime.now(UTC),
+                )
 
     # -- table versions (ACTIVATE_VERSION) ---------------------------------------------
 
