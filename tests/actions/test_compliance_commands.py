@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
+
+from tests.support.loader import held_open
 
 from . import warehouse
 
@@ -211,28 +211,11 @@ def test_duckdb_erasure_of_events_takes_invitees_and_their_submissions(cli, sand
 
 
 def test_a_database_held_by_a_load_stops_the_command_before_anything_is_sent(cli, database, sent):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time\n"
-            f"con = duckdb.connect({str(database)!r})\n"
-            "print('locked', flush=True)\n"
-            "sys.stdin.read()\n",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
+    with held_open(database):
         result = cli(
             "data-compliance", "delete-invitees", "someone@example.com", "--duckdb",
             str(database), "--yes",
         )  # fmt: skip
-    finally:
-        holder.communicate("")
     assert result.code == 1
     assert "in use by another process" in result.error_line
     assert sent(INVITEES_PATH) == 0

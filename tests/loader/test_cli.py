@@ -13,7 +13,7 @@ import pytest
 
 from tap_calendly.loader.cli import run
 from tap_calendly.loader.settings import SETTINGS
-from tests.support.loader import record, rows, run_target, schema_msg, write_input
+from tests.support.loader import held_open, record, rows, run_target, schema_msg, write_input
 
 SCRIPT = shutil.which("target-calendly-duckdb", path=str(Path(sys.executable).parent))
 
@@ -82,25 +82,10 @@ def test_later_config_files_win(tmp_path: Path) -> None:
 
 def test_locked_database_is_one_clear_line(tmp_path: Path) -> None:
     database = tmp_path / "locked.duckdb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb,sys; c=duckdb.connect({str(database)!r}); "
-            "print('ready', flush=True); sys.stdin.read()",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "ready"
+    with held_open(database) as holder:
         result = run_target(
             tmp_path, [schema_msg("s", {"id": {"type": "integer"}})], database=database
         )
-    finally:
-        holder.communicate("")
     assert result.code == 1
     assert (
         f"DuckDB database {database} is locked by another process (held by PID {holder.pid})"

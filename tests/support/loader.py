@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +65,28 @@ def run_target(tmp_path: Path, messages: list[Any] | Path, name: str = "run", **
         code = run(["--config", str(cfg), "--input", str(source)])
     states = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
     return Run(code, states, err.getvalue(), database)
+
+
+@contextlib.contextmanager
+def held_open(database: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding ``database`` open (DuckDB's write lock) until the block ends."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; con = duckdb.connect({str(database)!r}); "
+            "print('locked', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.communicate("")
 
 
 def rows(
