@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from tests.support.loader import held_open
+from tests.support.sandbox_config import reconfigured
 
 from . import warehouse
 
@@ -70,11 +71,8 @@ def test_delete_invitees_is_checked_first(cli, sent, tmp_path):
 
 
 def test_data_compliance_needs_enterprise(cli, sandbox):
-    sandbox.configure(plan="teams")
-    try:
+    with reconfigured(sandbox, plan="teams"):
         result = cli("data-compliance", "delete-invitees", "someone@example.com", "--yes")
-    finally:
-        sandbox.configure(plan="enterprise")
     assert result.code == 3
     assert "403 Permission Denied: Please upgrade your Calendly account to Enterprise." in (
         result.error_line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.support.sandbox_config import reconfigured
+
 from . import ids
 
 INVITATION = f"{ids.ORG}/invitations/{ids.PENDING_INVITATION}"
@@ -109,11 +111,8 @@ def test_groups_and_activity_log(cli, sandbox):
 
 
 def test_activity_log_needs_enterprise(cli, sandbox):
-    sandbox.configure(plan="teams")
-    try:
+    with reconfigured(sandbox, plan="teams"):
         result = cli("activity-log", "list", "--limit", "1")
-    finally:
-        sandbox.configure(plan="enterprise")
     assert result.code == 3
     assert "403 Permission Denied" in result.error_line
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tap_calendly.actions.raw import raw_policy
+from tests.support.sandbox_config import reconfigured
 
 from . import ids
 
@@ -83,8 +84,7 @@ def test_text_and_binary_responses(cli, tmp_path):
 
 
 def test_no_retries_by_default_then_as_many_as_asked(cli, sandbox, sent):
-    sandbox.configure(faults={"schedule": ["GET /users/me#1=503x2"]})
-    try:
+    with reconfigured(sandbox, faults={"schedule": ["GET /users/me#1=503x2"]}):
         once = cli("raw", "GET", "/users/me")
         assert once.code == 4
         assert "503" in once.error_line
@@ -92,8 +92,6 @@ def test_no_retries_by_default_then_as_many_as_asked(cli, sandbox, sent):
         retried = cli("raw", "GET", "/users/me", "--max-retries", "2", "--retry-delay-ms", "1")
         assert retried.code == 0, retried.err
         assert sent("GET /users/me") == 3
-    finally:
-        sandbox.configure(faults=None)
 
 
 def test_4xx_is_retried_only_on_all_errors(cli, sent):
@@ -120,11 +118,8 @@ def test_retry_options_map_onto_the_retry_policy():
 
 
 def test_timeout_per_request(cli, sandbox):
-    sandbox.configure(faults={"schedule": ["GET /users/me#1=stall"], "stall_seconds": 2})
-    try:
+    with reconfigured(sandbox, faults={"schedule": ["GET /users/me#1=stall"], "stall_seconds": 2}):
         result = cli("raw", "GET", "/users/me", "--timeout", "0.2")
-    finally:
-        sandbox.configure(faults=None)
     assert result.code == 4
     assert "ReadTimeout" in result.error_line
 

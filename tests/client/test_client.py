@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from tap_calendly.api import (
 )
 from tap_calendly.api.ratelimit import RateLimiter
 from tap_calendly.sandbox.runner import Sandbox
+from tests.support.sandbox_config import reconfigured
 from tests.support.tap_run import FakeTime
 
 
@@ -42,6 +44,15 @@ def client_for(sandbox: Sandbox, token: str | None = None, **settings: Any) -> C
     )
     client.transport.sleep = fake.sleep
     return client
+
+
+@contextlib.contextmanager
+def faulted_client(sandbox: Sandbox, fault: str) -> Iterator[CalendlyClient]:
+    """A fresh client while the sandbox applies ``fault`` (request counts start at zero);
+    the fault is cleared after the block."""
+    with reconfigured(sandbox, faults={"schedule": [fault]}), client_for(sandbox) as client:
+        sandbox.reset_counts()
+        yield client
 
 
 def hook_body(client: CalendlyClient, url: str) -> dict[str, Any]:
@@ -112,74 +123,43 @@ def test_post_and_delete_and_conflict(sandbox: Sandbox):
 
 
 def test_a_write_whose_answer_was_lost_is_not_repeated_by_default(sandbox: Sandbox):
-    sandbox.configure(faults={"schedule": ["POST /webhook_subscriptions#1=truncate"]})
-    try:
-        with client_for(sandbox) as client:
-            client.owner()
-            sandbox.reset_counts()
-            with pytest.raises(NetworkError, match="may or may not have been applied"):
-                client.post("/webhook_subscriptions", hook_body(client, "http://127.0.0.1:9/b"))
-            assert sandbox.request_counts()["POST /webhook_subscriptions"] == 1
+    with faulted_client(sandbox, "POST /webhook_subscriptions#1=truncate") as client:
+        with pytest.raises(NetworkError, match="may or may not have been applied"):
+            client.post("/webhook_subscriptions", hook_body(client, "http://127.0.0.1:9/b"))
+        assert sandbox.request_counts()["POST /webhook_subscriptions"] == 1
         hooks = [h["callback_url"] for h in sandbox.ground_truth()["webhook_subscriptions"]]
         assert "http://127.0.0.1:9/b" in hooks  # it was applied: repeating would duplicate
-    finally:
-        sandbox.configure(faults=None)
 
 
 def test_a_harmless_write_is_retried_and_already_done_is_success(sandbox: Sandbox):
-    sandbox.configure(faults={"schedule": ["POST /webhook_subscriptions#1=truncate"]})
-    try:
-        with client_for(sandbox) as client:
-            client.owner()
-            sandbox.reset_counts()
-            result = client.post(
-                "/webhook_subscriptions",
-                hook_body(client, "http://127.0.0.1:9/c"),
-                already_done=lambda error: error.status == 409,
-            )
-            assert result is None  # the retry met 409: it was applied by the first try
-            assert sandbox.request_counts()["POST /webhook_subscriptions"] == 2
+    with faulted_client(sandbox, "POST /webhook_subscriptions#1=truncate") as client:
+        result = client.post(
+            "/webhook_subscriptions",
+            hook_body(client, "http://127.0.0.1:9/c"),
+            already_done=lambda error: error.status == 409,
+        )
+        assert result is None  # the retry met 409: it was applied by the first try
+        assert sandbox.request_counts()["POST /webhook_subscriptions"] == 2
         hooks = [h["callback_url"] for h in sandbox.ground_truth()["webhook_subscriptions"]]
         assert hooks.count("http://127.0.0.1:9/c") == 1
-    finally:
-        sandbox.configure(faults=None)
 
 
 def test_writes_are_retried_when_they_cannot_have_been_applied(sandbox: Sandbox):
-    sandbox.configure(faults={"schedule": ["POST /webhook_subscriptions#1=429"]})
-    try:
-        with client_for(sandbox) as client:
-            client.owner()
-            sandbox.reset_counts()
-            created = client.post(
-                "/webhook_subscriptions", hook_body(client, "http://127.0.0.1:9/d")
-            )
-            assert created["resource"]["callback_url"] == "http://127.0.0.1:9/d"
-            assert sandbox.request_counts()["POST /webhook_subscriptions"] == 2
-    finally:
-        sandbox.configure(faults=None)
-    sandbox.configure(faults={"schedule": ["POST /webhook_subscriptions#1=503"]})
-    try:
-        with client_for(sandbox) as client:
-            client.owner()
-            sandbox.reset_counts()
-            with pytest.raises(ServerError) as info:
-                client.post("/webhook_subscriptions", hook_body(client, "http://127.0.0.1:9/e"))
-            assert info.value.exit_code == 4
-            assert sandbox.request_counts()["POST /webhook_subscriptions"] == 1
-    finally:
-        sandbox.configure(faults=None)
+    with faulted_client(sandbox, "POST /webhook_subscriptions#1=429") as client:
+        created = client.post("/webhook_subscriptions", hook_body(client, "http://127.0.0.1:9/d"))
+        assert created["resource"]["callback_url"] == "http://127.0.0.1:9/d"
+        assert sandbox.request_counts()["POST /webhook_subscriptions"] == 2
+    with faulted_client(sandbox, "POST /webhook_subscriptions#1=503") as client:
+        with pytest.raises(ServerError) as info:
+            client.post("/webhook_subscriptions", hook_body(client, "http://127.0.0.1:9/e"))
+        assert info.value.exit_code == 4
+        assert sandbox.request_counts()["POST /webhook_subscriptions"] == 1
 
 
 def test_reads_retry_server_errors(sandbox: Sandbox):
-    sandbox.configure(faults={"schedule": ["GET /users/me#1=503x2"]})
-    try:
-        with client_for(sandbox) as client:
-            sandbox.reset_counts()
-            assert client.me()["uri"]
-            assert sandbox.request_counts()["GET /users/me"] == 3
-    finally:
-        sandbox.configure(faults=None)
+    with faulted_client(sandbox, "GET /users/me#1=503x2") as client:
+        assert client.me()["uri"]
+        assert sandbox.request_counts()["GET /users/me"] == 3
 
 
 def test_unreachable_host_is_a_network_error_for_any_method():

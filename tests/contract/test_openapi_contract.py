@@ -17,6 +17,7 @@ import requests
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from tap_calendly.sandbox.store import format_ts
+from tests.support.sandbox_config import reconfigured
 from tests.support.spec_schema import GROUP_SCHEMA
 
 from .conftest import CONTRACT_NOW
@@ -452,8 +453,7 @@ def test_error_bodies_match_the_spec(contract, small_sandbox):
     }
     c.check("POST", "/webhook_subscriptions", "/webhook_subscriptions", 201, json=hook)
     c.check("POST", "/webhook_subscriptions", "/webhook_subscriptions", 409, json=hook)
-    small_sandbox.configure(plan="teams")
-    try:
+    with reconfigured(small_sandbox, plan="teams"):
         c.check(
             "GET",
             "/activity_log_entries",
@@ -461,6 +461,4 @@ def test_error_bodies_match_the_spec(contract, small_sandbox):
             403,
             params={"organization": org_uri},
         )
-    finally:
-        small_sandbox.configure(plan="enterprise")
     assert not c.errors, "\n".join(c.errors[:30])
