@@ -7,10 +7,17 @@ so a failing test shows every broken record at once.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from tap_calendly.sandbox.store import SandboxOrg
 
 TS_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+def _links_back(table: dict[str, dict[str, Any]], target: str, key: str, uri: str) -> bool:
+    """The record ``target`` exists in ``table`` and names ``uri`` under ``key``."""
+    found = table.get(target)
+    return found is not None and found[key] == uri
 
 
 def integrity_problems(org: SandboxOrg, *, after_compliance: bool = False) -> list[str]:
@@ -45,18 +52,15 @@ def integrity_problems(org: SandboxOrg, *, after_compliance: bool = False) -> li
             problems.append(f"{uri}: status {invitee['status']} vs cancellation")
         if invitee["rescheduled"] != (invitee["new_invitee"] is not None):
             problems.append(f"{uri}: rescheduled flag vs new_invitee")
-        new_uri = invitee["new_invitee"]
-        if new_uri is not None:
-            new = invitees.get(new_uri)
+        if invitee["new_invitee"] is not None:
             if invitee["status"] != "canceled":
                 problems.append(f"{uri}: rescheduled but not canceled")
-            if new is None or new["old_invitee"] != uri:
+            if not _links_back(invitees, invitee["new_invitee"], "old_invitee", uri):
                 problems.append(f"{uri}: new_invitee does not link back")
-        old_uri = invitee["old_invitee"]
-        if old_uri is not None:
-            old = invitees.get(old_uri)
-            if old is None or old["new_invitee"] != uri:
-                problems.append(f"{uri}: old_invitee does not link forward")
+        if invitee["old_invitee"] is not None and not _links_back(
+            invitees, invitee["old_invitee"], "new_invitee", uri
+        ):
+            problems.append(f"{uri}: old_invitee does not link forward")
         mark = invitee["no_show"]
         if mark is not None:
             record = c["invitee_no_shows"].get(mark["uri"])
@@ -74,10 +78,8 @@ def integrity_problems(org: SandboxOrg, *, after_compliance: bool = False) -> li
     for uri, submission in c["routing_form_submissions"].items():
         if submission["routing_form"] not in c["routing_forms"]:
             problems.append(f"{uri}: routing form missing")
-        submitter = submission["submitter"]
-        if submitter is not None:
-            booked = invitees.get(submitter)
-            if booked is None or booked["routing_form_submission"] != uri:
+        if submission["submitter"] is not None:
+            if not _links_back(invitees, submission["submitter"], "routing_form_submission", uri):
                 problems.append(f"{uri}: submitter does not link back")
             if submission["submitter_type"] != "Invitee":
                 problems.append(f"{uri}: submitter_type")
