@@ -282,17 +282,14 @@ def scope(truth: Truth, since: datetime | None) -> dict[str, set[str]]:
     }
 
 
+#: Streams whose records the last run's re-read window brings up to date.
+EXACT_STREAMS = ("scheduled_events", "event_invitees", "routing_form_submissions")
+
+
 def exact_scope(truth: Truth, window: datetime | None) -> dict[str, set[str]]:
     """URIs whose values must be current: what the last run's re-read window covers."""
-    cut = _iso(window)
-    events = {e["uri"] for e in truth["scheduled_events"] if e["start_time"] >= cut}
-    return {
-        "scheduled_events": events,
-        "event_invitees": {i["uri"] for i in truth["event_invitees"] if i["event"] in events},
-        "routing_form_submissions": {
-            r["uri"] for r in truth["routing_form_submissions"] if r["created_at"] >= cut
-        },
-    }
+    windowed = scope(truth, window)
+    return {name: windowed[name] for name in EXACT_STREAMS}
 
 
 def compare_with_truth(
