@@ -9,7 +9,6 @@ exit status 130, never a traceback, and commits nothing after the last STATE.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
@@ -29,6 +28,7 @@ from tests.reliability.e2e import (
     kill_points,
     write_json,
 )
+from tests.support.loader import as_line, record, schema_msg, state
 
 
 @pytest.fixture(scope="module")
@@ -67,32 +67,20 @@ def test_kill_9_then_resume_from_last_loader_state_equals_a_clean_sync(
 
 
 def big_input(records: int) -> bytes:
-    schema = {
-        "type": "SCHEMA",
-        "stream": "events",
-        "schema": {
-            "type": "object",
-            "properties": {
-                "uri": {"type": "string"},
-                "note": {"type": "string"},
-                "extra": {"type": "object"},
-            },
-        },
-        "key_properties": ["uri"],
+    properties = {
+        "uri": {"type": "string"},
+        "note": {"type": "string"},
+        "extra": {"type": "object"},
     }
-    lines = [json.dumps(schema)]
-    lines += [
-        json.dumps(
-            {
-                "type": "RECORD",
-                "stream": "events",
-                "record": {"uri": f"u{i}", "note": "n" * 40, "extra": {"i": i}},
-            }
-        )
-        for i in range(records)
+    messages = [
+        schema_msg("events", properties, ["uri"]),
+        *(
+            record("events", {"uri": f"u{i}", "note": "n" * 40, "extra": {"i": i}})
+            for i in range(records)
+        ),
+        state({"done": True}),
     ]
-    lines.append(json.dumps({"type": "STATE", "value": {"done": True}}))
-    return ("\n".join(lines) + "\n").encode()
+    return "".join(as_line(m) + "\n" for m in messages).encode()
 
 
 def wait_for_commit_to_start(spool_root: Path, proc: subprocess.Popen[bytes]) -> None:
