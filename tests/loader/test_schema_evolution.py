@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.loader import column_types, record, rows, run_target, schema_msg
+from tests.support.loader import Run, column_types, record, rows, run_target, schema_msg
 
 
 def test_new_columns_mid_stream_and_old_rows_kept(tmp_path: Path) -> None:
@@ -33,49 +33,28 @@ def test_new_columns_mid_stream_and_old_rows_kept(tmp_path: Path) -> None:
     ]
 
 
-def test_widening_integer_to_number_to_string(tmp_path: Path) -> None:
-    def msgs(kind: object, value: object) -> list:
-        return [
-            schema_msg("w", {"id": {"type": "integer"}, "x": {"type": kind}}, ["id"]),
-            record("w", {"id": value, "x": value}),
-        ]
+def load_x(tmp_path: Path, run: str, stream: str, x_type: object, key: int, x: object) -> Run:
+    """One run loading one record of ``stream`` whose ``x`` is declared ``x_type``."""
+    properties = {"id": {"type": "integer"}, "x": x_type}
+    return run_target(
+        tmp_path, [schema_msg(stream, properties, ["id"]), record(stream, {"id": key, "x": x})], run
+    )
 
-    run_target(tmp_path, [*msgs("integer", 1)], "a")
-    run_target(tmp_path, [*msgs("number", 2)], "b")
+
+def test_widening_integer_to_number_to_string(tmp_path: Path) -> None:
+    load_x(tmp_path, "a", "w", {"type": "integer"}, 1, 1)
+    load_x(tmp_path, "b", "w", {"type": "number"}, 2, 2)
     assert column_types(tmp_path / "out.duckdb", "w")["x"] == "DOUBLE"
-    run_target(
-        tmp_path,
-        [
-            schema_msg("w", {"id": {"type": "integer"}, "x": {"type": "number"}}, ["id"]),
-            record("w", {"id": 3, "x": 2.5}),
-        ],
-        "c",
-    )
-    result = run_target(
-        tmp_path, [*msgs("string", 4)[:1], record("w", {"id": 4, "x": "four"})], "d"
-    )
+    load_x(tmp_path, "c", "w", {"type": "number"}, 3, 2.5)
+    result = load_x(tmp_path, "d", "w", {"type": "string"}, 4, "four")
     assert result.code == 0, result.stderr
     assert column_types(result.database, "w")["x"] == "VARCHAR"
     assert [r["x"] for r in rows(result.database, "w", "id")] == ["1.0", "2.0", "2.5", "four"]
 
 
 def test_scalar_to_object_widens_to_json(tmp_path: Path) -> None:
-    run_target(
-        tmp_path,
-        [
-            schema_msg("o", {"id": {"type": "integer"}, "x": {"type": "string"}}, ["id"]),
-            record("o", {"id": 1, "x": "plain"}),
-        ],
-        "a",
-    )
-    result = run_target(
-        tmp_path,
-        [
-            schema_msg("o", {"id": {"type": "integer"}, "x": {"type": "object"}}, ["id"]),
-            record("o", {"id": 2, "x": {"n": 1}}),
-        ],
-        "b",
-    )
+    load_x(tmp_path, "a", "o", {"type": "string"}, 1, "plain")
+    result = load_x(tmp_path, "b", "o", {"type": "object"}, 2, {"n": 1})
     assert result.code == 0, result.stderr
     assert column_types(result.database, "o")["x"] == "JSON"
     assert [r["x"] for r in rows(result.database, "o", "id")] == ['"plain"', '{"n":1}']
@@ -84,23 +63,9 @@ def test_scalar_to_object_widens_to_json(tmp_path: Path) -> None:
 def test_narrowing_keeps_the_wider_column_and_logs(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    run_target(
-        tmp_path,
-        [
-            schema_msg("n", {"id": {"type": "integer"}, "x": {"type": "string"}}, ["id"]),
-            record("n", {"id": 1, "x": "text"}),
-        ],
-        "a",
-    )
+    load_x(tmp_path, "a", "n", {"type": "string"}, 1, "text")
     with caplog.at_level(logging.WARNING, logger="target_calendly_duckdb"):
-        result = run_target(
-            tmp_path,
-            [
-                schema_msg("n", {"id": {"type": "integer"}, "x": {"type": "integer"}}, ["id"]),
-                record("n", {"id": 2, "x": 7}),
-            ],
-            "b",
-        )
+        result = load_x(tmp_path, "b", "n", {"type": "integer"}, 2, 7)
     assert result.code == 0, result.stderr
     assert column_types(result.database, "n")["x"] == "VARCHAR"
     assert [r["x"] for r in rows(result.database, "n", "id")] == ["text", "7"]
@@ -111,23 +76,9 @@ def test_incompatible_change_uses_a_common_type(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     ts = {"type": "string", "format": "date-time"}
-    run_target(
-        tmp_path,
-        [
-            schema_msg("i", {"id": {"type": "integer"}, "x": ts}, ["id"]),
-            record("i", {"id": 1, "x": "2020-01-01T00:00:00Z"}),
-        ],
-        "a",
-    )
+    load_x(tmp_path, "a", "i", ts, 1, "2020-01-01T00:00:00Z")
     with caplog.at_level(logging.WARNING, logger="target_calendly_duckdb"):
-        result = run_target(
-            tmp_path,
-            [
-                schema_msg("i", {"id": {"type": "integer"}, "x": {"type": "boolean"}}, ["id"]),
-                record("i", {"id": 2, "x": True}),
-            ],
-            "b",
-        )
+        result = load_x(tmp_path, "b", "i", {"type": "boolean"}, 2, True)
     assert result.code == 0, result.stderr
     assert column_types(result.database, "i")["x"] == "VARCHAR"
     assert [r["x"] for r in rows(result.database, "i", "id")] == ["2020-01-01 00:00:00+00", "true"]
