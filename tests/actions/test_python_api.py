@@ -20,6 +20,7 @@ from tap_calendly.actions import (
     NotFound,
     UsageError,
 )
+from tests.support.tap_run import tap_config
 
 from . import ids
 
@@ -46,9 +47,7 @@ class LoseFirstResponse:
 
 @pytest.fixture
 def fresh_client(fresh_sandbox) -> Iterator[Calendly]:
-    with Calendly.connect(
-        {"api_url": fresh_sandbox.url, "personal_access_token": fresh_sandbox.admin_token}
-    ) as made:
+    with Calendly.connect(tap_config(fresh_sandbox)) as made:
         yield made
 
 
@@ -90,9 +89,7 @@ def test_typed_errors(client, sandbox, sent):
 
 
 def test_dry_run_client_describes_writes_and_sends_none(sandbox, sent):
-    with Calendly.connect(
-        {"api_url": sandbox.url, "personal_access_token": sandbox.admin_token}, dry_run=True
-    ) as dry:
+    with Calendly.connect(tap_config(sandbox), dry_run=True) as dry:
         planned = dry.webhooks.create(
             "https://receiver.example.net/python/dry", ["invitee.created"], scope="user"
         )

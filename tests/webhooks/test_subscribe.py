@@ -15,6 +15,7 @@ from tap_calendly.sandbox import ops
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tap_calendly.webhooks import subscribe as subs
 from tap_calendly.webhooks.secret_files import STATE_FILE, load_or_create_key, read_state
+from tests.support.tap_run import tap_config
 
 URL = "https://hooks.example.com/calendly"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -29,9 +30,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def client(sandbox) -> Iterator[CalendlyClient]:
-    with CalendlyClient.from_settings(
-        {"api_url": sandbox.url, "personal_access_token": sandbox.admin_token}
-    ) as made:
+    with CalendlyClient.from_settings(tap_config(sandbox)) as made:
         yield made
 
 
