@@ -26,6 +26,7 @@ import yaml
 from tap_calendly.demo.meltano_runner import isolated_sys_dir
 from tap_calendly.demo.pipeline import run_pipe
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
+from tests.support.commands import run_tool
 from tests.support.warehouse import Warehouse, ts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,19 +69,13 @@ class HubProject:
     values: dict[str, str]
 
     def meltano(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [str(MELTANO), "--log-level", "warning", "--environment", "hub", *args],
+        return run_tool(
+            [MELTANO, "--log-level", "warning", "--environment", "hub", *args],
             cwd=self.root,
             env=self.env,
-            capture_output=True,
-            text=True,
             timeout=300,
-            stdin=subprocess.DEVNULL,
-            check=False,
+            check=check,
         )
-        if check:
-            assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
-        return done
 
     def write(self, fragment: str) -> None:
         ours = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))

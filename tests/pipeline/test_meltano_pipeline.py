@@ -26,6 +26,7 @@ import pytest
 from tap_calendly.demo.meltano_runner import isolated_sys_dir, pipeline_env
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tests.support import analytics_reference as ref
+from tests.support.commands import run_tool
 from tests.support.warehouse import Row, Truth, Warehouse, assert_tables_equal_truth, ts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,24 +80,12 @@ class Project:
         return f"{self.engine.environment}:tap-calendly-to-{self.engine.loader}"
 
     def meltano(self, *args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [
-                str(MELTANO),
-                "--log-level",
-                "warning",
-                "--environment",
-                self.engine.environment,
-                *args,
-            ],
+        return run_tool(
+            [MELTANO, "--log-level", "warning", "--environment", self.engine.environment, *args],
             cwd=ROOT,
             env=self.env,
-            capture_output=True,
-            text=True,
             timeout=600,
-            stdin=subprocess.DEVNULL,
         )
-        assert result.returncode == 0, (args, result.stdout[-3000:], result.stderr[-3000:])
-        return result
 
     def run_sync(self) -> None:
         self.sandbox.reset_counts()

@@ -12,6 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from tests.support.commands import run_tool
 from tests.support.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,16 +68,4 @@ def run_dbt(
     engine: str, args: list[str], env: dict[str, str], *, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """``dbt <args>``; with ``check``, a failure shows the end of dbt's output."""
-    done = subprocess.run(
-        [str(dbt_executable(engine)), *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    if check:
-        assert done.returncode == 0, (engine, args, done.stdout[-4000:], done.stderr[-2000:])
-    return done
+    return run_tool([dbt_executable(engine), *args], cwd=PROJECT, env=env, timeout=900, check=check)
