@@ -16,7 +16,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import yaml
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
 from tests.support import analytics_reference as ref
 from tests.support.dbt import ENGINES, PROJECT, ROOT, dbt_env, installed, run_dbt
+from tests.support.tap_run import sync_to_file
 from tests.support.warehouse import Truth, Warehouse, ts
 
 BIN = Path(sys.executable).parent
@@ -74,21 +75,7 @@ def sync(work: Path) -> Synced:
     """One sandbox org through the real tap into a file of Singer messages, and its truth."""
     settings = SandboxSettings(seed=11, scale="small", rate_limit_per_minute=1_000_000)
     with Sandbox(settings) as sandbox:
-        now = ts(sandbox.info()["now"])
-        tap_config = {
-            "api_url": sandbox.url,
-            "personal_access_token": sandbox.admin_token,
-            "start_date": (now - timedelta(days=3 * 365)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-        (work / "tap.json").write_text(json.dumps(tap_config))
-        with (work / "messages.jsonl").open("wb") as out:
-            subprocess.run(
-                [str(BIN / "tap-calendly"), "--config", str(work / "tap.json")],
-                stdout=out,
-                stderr=subprocess.DEVNULL,
-                check=True,
-                timeout=300,
-            )
+        now = sync_to_file(sandbox, work / "messages.jsonl", days=3 * 365)
         truth = sandbox.ground_truth()
     return Synced(work / "messages.jsonl", truth, now)
 
@@ -316,50 +303,46 @@ def check_lead_time_per_meeting(marts: Marts) -> None:
 # -- nested arrays as rows, tracking columns -------------------------------------------------
 
 
-def check_invitee_answers_one_row_per_answer(marts: Marts) -> None:
-    rows = marts.rows(
-        "SELECT invitee_uri, position, question, answer FROM analytics.invitee_answers"
-    )
-    got = [(r["invitee_uri"], r["position"], r["question"], r["answer"]) for r in rows]
-    expected = ref.invitee_answers(marts.truth)
-    assert len(expected) > 1000
+def assert_one_row_each(marts: Marts, mart: str, columns: str, expected: set[Any]) -> None:
+    """The mart's ``columns`` as tuples are exactly ``expected``, with no row twice."""
+    names = [name.strip() for name in columns.split(",")]
+    rows = marts.rows(f"SELECT {columns} FROM analytics.{mart}")
+    got = [tuple(r[name] for name in names) for r in rows]
     assert len(got) == len(expected)
     assert set(got) == expected
+
+
+def check_invitee_answers_one_row_per_answer(marts: Marts) -> None:
+    expected = ref.invitee_answers(marts.truth)
+    assert len(expected) > 1000
+    assert_one_row_each(
+        marts, "invitee_answers", "invitee_uri, position, question, answer", expected
+    )
 
 
 def check_hosts_one_row_per_meeting_and_host(marts: Marts) -> None:
-    rows = marts.rows("SELECT event_uri, host_position, host_uri FROM analytics.host_meetings")
-    got = [(r["event_uri"], r["host_position"], r["host_uri"]) for r in rows]
     expected = ref.event_hosts(marts.truth)
     assert any(position > 0 for _, position, _ in expected)  # collective meetings exist
-    assert len(got) == len(expected)
-    assert set(got) == expected
+    assert_one_row_each(marts, "host_meetings", "event_uri, host_position, host_uri", expected)
 
 
 def check_guests_one_row_per_meeting_and_guest(marts: Marts) -> None:
-    rows = marts.rows(
-        "SELECT event_uri, guest_position, guest_email, added_at FROM analytics.event_guests"
-    )
-    got = [(r["event_uri"], r["guest_position"], r["guest_email"], r["added_at"]) for r in rows]
     expected = ref.event_guests(marts.truth)
     assert len(expected) > 100
-    assert len(got) == len(expected)
-    assert set(got) == expected
+    assert_one_row_each(
+        marts, "event_guests", "event_uri, guest_position, guest_email, added_at", expected
+    )
 
 
 def check_routing_form_answers_one_row_per_answer(marts: Marts) -> None:
-    rows = marts.rows(
-        "SELECT submission_uri, position, question_uuid, question, answer "
-        "FROM analytics.routing_form_answers"
-    )
-    got = [
-        (r["submission_uri"], r["position"], r["question_uuid"], r["question"], r["answer"])
-        for r in rows
-    ]
     expected = ref.routing_answers(marts.truth)
     assert len(expected) > 100
-    assert len(got) == len(expected)
-    assert set(got) == expected
+    assert_one_row_each(
+        marts,
+        "routing_form_answers",
+        "submission_uri, position, question_uuid, question, answer",
+        expected,
+    )
 
 
 def check_utm_tracking_columns(marts: Marts) -> None:

@@ -12,13 +12,13 @@ import json
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tap_calendly.sandbox.runner import Sandbox, SandboxSettings
+from tests.support.tap_run import sync_to_file
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,23 +35,8 @@ def tap_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("interop")
     settings = SandboxSettings(seed=3, scale="small", rate_limit_per_minute=1_000_000)
     with Sandbox(settings) as sandbox:
-        now = datetime.fromisoformat(sandbox.info()["now"].replace("Z", "+00:00"))
-        config = {
-            "api_url": sandbox.url,
-            "personal_access_token": sandbox.admin_token,
-            "start_date": (now - timedelta(days=60)).astimezone(UTC).isoformat(),
-        }
-        (work / "tap.json").write_text(json.dumps(config))
-        out = work / "tap.singer"
-        with out.open("wb") as handle:
-            subprocess.run(
-                [str(BIN / "tap-calendly"), "--config", str(work / "tap.json")],
-                stdout=handle,
-                stderr=subprocess.DEVNULL,
-                check=True,
-                timeout=300,
-            )
-    return out
+        sync_to_file(sandbox, work / "tap.singer", days=60)
+    return work / "tap.singer"
 
 
 def records_by_stream(path: Path) -> dict[str, list[dict[str, object]]]:

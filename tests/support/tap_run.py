@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,7 +117,27 @@ def select_streams(*names: str) -> dict[str, Any]:
 
 
 def tap_config(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
+    """Settings that reach ``sandbox`` as its admin: the tap's config, and equally the
+    settings of a CalendlyClient or the actions' Calendly (one Settings definition)."""
     return {"personal_access_token": sandbox.admin_token, "api_url": sandbox.url, **extra}
+
+
+def sync_to_file(sandbox: Sandbox, out: Path, *, days: int) -> datetime:
+    """The installed tap's sync of ``sandbox`` from ``days`` before the sandbox's clock, as a
+    file of Singer messages (``out``; its config beside it); returns that clock."""
+    now = datetime.fromisoformat(sandbox.info()["now"].replace("Z", "+00:00"))
+    start = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = out.with_name("tap.json")
+    config.write_text(json.dumps(tap_config(sandbox, start_date=start)))
+    with out.open("wb") as handle:
+        subprocess.run(
+            [str(Path(sys.executable).parent / "tap-calendly"), "--config", str(config)],
+            stdout=handle,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=300,
+        )
+    return now
 
 
 @pytest.fixture(name="run_tap")
