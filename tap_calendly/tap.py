@@ -20,7 +20,7 @@ from typing_extensions import override
 
 from tap_calendly.api import SETTINGS, CalendlyError, ConfigError, Settings
 from tap_calendly.api.settings import parse_json_object
-from tap_calendly.output import CalendlySingerWriter
+from tap_calendly.output import CalendlySingerWriter, buffer_stdout
 from tap_calendly.settings_schema import settings_jsonschema
 from tap_calendly.streams import STREAM_TYPES
 from tap_calendly.streams.context import SyncContext
@@ -146,6 +146,7 @@ class TapCalendly(Tap):
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run the tap; user errors end in one line and exit status 1."""
+        buffer_stdout()
         try:
             for kind in ("state", "catalog"):
                 handle = kwargs.get(kind)
