@@ -26,6 +26,14 @@ of three lower bounds, and the printed label says which one it is:
   run's first family, a parent's pages, then the deepest child: the pages of one
   event's invitees or one form's submissions) times the latency.
 
+Each floor is computed twice: at the configured latency (the sandbox's added sleep)
+and at the sandbox's measured mean response time (that sleep plus the sandbox's own
+work, e.g. serialising a 1,000-row activity-log page or computing open slots). The
+goal, wall <= 1.25 x floor for the run and for every family, is judged against the
+second: no client can have an answer before the server has written it, so a floor
+at the configured latency alone is one no client could reach, and its ratio grows
+with the sandbox's CPU time rather than the tap's.
+
 Window usage comes from the sandbox's own count of admitted requests (recorded by
 this script); family start and wall times from the tap's "Finished <stream> in <s> s"
 log lines.
@@ -83,8 +91,11 @@ FLOOR_DEFINITION = (
     "submission pages from the ground truth; ceil(requests / parents) for invitees; "
     "else 1). Printed twice: at the "
     "configured latency, and at the sandbox's measured mean response time (latency + "
-    "its processing)"
+    "its processing); the goal (wall <= 1.25 x floor) is judged at the measured response"
 )
+
+#: The goal for the run and for every family (at the measured response).
+GOAL_RATIO = 1.25
 
 _FINISHED = re.compile(
     r"^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \| INFO .*?\| "
@@ -416,12 +427,13 @@ def judge(work: Work, wall: float, end: float, server: ServerLog, latency: float
     measured_floor, measured_bound = floor_seconds(work, server, response, concurrency)
     configured = wall / floor if floor else math.nan
     measured = wall / measured_floor if measured_floor else math.nan
+    verdict = "met" if measured <= GOAL_RATIO else "NOT met"
     return Ratio(
         configured,
         measured,
         f"floor {floor:.2f} s ({bound}) x{configured:.3f} | at the measured response "
         f"{response * 1000:.0f} ms: floor {measured_floor:.2f} s ({measured_bound}) "
-        f"x{measured:.3f}",
+        f"x{measured:.3f}, goal x{GOAL_RATIO} {verdict}",
     )
 
 
@@ -451,23 +463,30 @@ def report(name: str, figures: SyncFigures, server: ServerLog, latency: float,
     print(f"{name}.cpu_seconds_per_10k_records {cpu_per_10k:.2f}")
     print(f"{name}.peak_rss_mb {figures.peak_rss_mb:.0f}")
     worst: tuple[str, Ratio] | None = None
+    missed = [] if overall.measured <= GOAL_RATIO else ["whole run"]
     for family, work in zip(figures.families, works, strict=True):
         end = family.started + family.wall
         ratio = judge(work, family.wall, end, server, latency, concurrency)
-        if worst is None or ratio.configured > worst[1].configured:
+        if worst is None or ratio.measured > worst[1].measured:
             worst = (family.name, ratio)
+        if ratio.measured > GOAL_RATIO:
+            missed.append(family.name)
         print(
             f"{name}.family.{family.name} requests {work.requests} wall {family.wall:.2f} s "
             f"| {ratio.text} | main-thread CPU {family.main_cpu:.2f} s"
         )
     sys.stdout.flush()
     short = (
-        f"{figures.requests} req, {figures.wall:.0f}s, x{overall.configured:.2f} floor "
-        f"(x{overall.measured:.2f} at the measured response)"
+        f"{figures.requests} req, {figures.wall:.0f}s, x{overall.measured:.2f} floor "
+        f"(x{overall.configured:.2f} at the configured latency)"
     )
     if worst is not None:
         worst_name, ratio = worst
-        short += f", worst family {worst_name} x{ratio.configured:.2f} (x{ratio.measured:.2f})"
+        short += (
+            f", worst family {worst_name} x{ratio.measured:.2f} "
+            f"(x{ratio.configured:.2f} at the configured latency)"
+        )
+    short += f", goal x{GOAL_RATIO} " + (f"NOT met: {', '.join(missed)}" if missed else "met")
     return short
 
 
