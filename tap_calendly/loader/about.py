@@ -35,6 +35,10 @@ def settings_schema() -> dict[str, Any]:
             prop["default"] = s.default
         if s.allowed:
             prop["enum"] = list(s.allowed)
+        if s.minimum is not None:
+            prop["minimum"] = s.minimum
+        if s.maximum is not None:
+            prop["maximum"] = s.maximum
         if s.aliases:
             prop["aliases"] = list(s.aliases)
         properties[s.name] = prop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 from tap_calendly.loader.errors import LoaderError
 
 ENV_PREFIX = "TARGET_CALENDLY_DUCKDB_"
+DEFAULT_LOCK_TIMEOUT = 300  # seconds: a webhooks apply merges for seconds, not minutes
+MAX_LOCK_TIMEOUT = 86_400
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class Setting:
     description: str
     aliases: tuple[str, ...] = ()
     allowed: tuple[str, ...] = ()
+    #: Bounds of a number; without them a number or integer must be positive.
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -32,6 +38,15 @@ SETTINGS: tuple[Setting, ...] = (
         "calendly.duckdb",
         "Path of the DuckDB database file (created if missing). One writer at a time.",
         aliases=("filepath", "path"),
+    ),
+    Setting(
+        "lock_timeout",
+        "number",
+        DEFAULT_LOCK_TIMEOUT,
+        "Seconds to wait while another process (calendly webhooks apply, a DuckDB shell) "
+        "holds the database file before failing; 0 fails at once.",
+        minimum=0,
+        maximum=MAX_LOCK_TIMEOUT,
     ),
     Setting(
         "schema",
@@ -143,6 +158,7 @@ class LoaderConfig:
     """Validated settings."""
 
     database: str = "calendly.duckdb"
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     schema: str = "calendly"
     batch_size_rows: int = 200_000
     batch_size_bytes: int = 256 * 1024 * 1024
@@ -173,19 +189,20 @@ def _coerce(setting: Setting, value: Any, key: str) -> Any:
         }:
             return value.strip().lower() in {"true", "1", "yes"}
     elif kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, int) and not isinstance(value, bool) and _in_range(setting, value):
             return value
-        if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        if isinstance(value, str) and value.strip().isdigit() and _in_range(setting, int(value)):
             return int(value)
     elif kind == "number":
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return float(value)
-        if isinstance(value, str):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if _in_range(setting, value):
+                return float(value)
+        elif isinstance(value, str):
             try:
                 number = float(value)
             except ValueError:
-                number = -1.0
-            if number > 0:
+                number = float("nan")
+            if _in_range(setting, number):
                 return number
     elif isinstance(value, str) and value.strip():
         if setting.allowed and value not in setting.allowed:
@@ -194,7 +211,17 @@ def _coerce(setting: Setting, value: Any, key: str) -> Any:
             )
         return value
     wanted = {"integer": "a positive integer", "number": "a positive number"}.get(kind, f"a {kind}")
+    if setting.minimum is not None and setting.maximum is not None:
+        wanted = f"a {kind} from {setting.minimum:g} to {setting.maximum:g}"
     raise LoaderError(f"setting {key!r} must be {wanted}; got {value!r}")
+
+
+def _in_range(setting: Setting, value: float) -> bool:
+    """Within the setting's bounds; positive when it has none (NaN never is)."""
+    if setting.minimum is None:
+        return value > 0
+    top = math.inf if setting.maximum is None else setting.maximum
+    return setting.minimum <= value <= top
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -83,7 +83,10 @@ class Loader:
         self.config = config
         self.out = out
         self.con = connect(
-            config.database, memory_limit=config.memory_limit, threads=config.threads
+            config.database,
+            memory_limit=config.memory_limit,
+            threads=config.threads,
+            lock_timeout=config.lock_timeout,
         )
         options = Options(config.load_method, config.add_record_metadata, config.hard_delete)
         try:

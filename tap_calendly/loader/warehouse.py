@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ import duckdb
 from tap_calendly.loader.bad_lines import BAD_EXTRACTED, BAD_INTEGER, locate
 from tap_calendly.loader.batch import Batch
 from tap_calendly.loader.errors import LoaderError
+from tap_calendly.loader.lock_wait import connect_when_free
 from tap_calendly.loader.schema_map import (
     BIGINT,
     DELETED_AT,
@@ -61,28 +61,21 @@ from tap_calendly.loader.unknown_fields import (
 
 log = logging.getLogger("target_calendly_duckdb")
 
-_LOCK_RE = re.compile(r"PID (\d+)")
 SMALL_BATCH = 5_000  # rows: below this, unknown properties are looked for in Python
 STREAMS_PER_TRANSACTION = 100
 
 
-def connect(database: str, *, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
-    """Open the database for writing; a held lock becomes one clear line."""
+def connect(
+    database: str, *, memory_limit: str, threads: int | None, lock_timeout: float
+) -> duckdb.DuckDBPyConnection:
+    """Open the database for writing, waiting up to ``lock_timeout`` seconds while another
+    process (``calendly webhooks apply``, a DuckDB shell) holds it."""
+    path = Path(database).expanduser()
     try:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(Path(database).expanduser()))
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            pid = _LOCK_RE.search(text)
-            holder = f" (held by PID {pid.group(1)})" if pid else ""
-            raise LoaderError(
-                f"DuckDB database {database} is locked by another process{holder}; DuckDB allows "
-                "one writer and no readers during a load: close other connections and re-run"
-            ) from None
-        raise LoaderError(f"cannot open DuckDB database {database}: {text}") from None
-    except (duckdb.Error, OSError) as exc:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise LoaderError(f"cannot open DuckDB database {database}: {exc}") from None
+    con = connect_when_free(path, lock_timeout, log=log)
     try:
         # stdout carries STATE messages: DuckDB's progress bar must never write there
         con.execute("SET enable_progress_bar = false")
