@@ -2,13 +2,13 @@
 
 DuckDB allows one writing process per file, and the loader holds the file for its whole
 run. ``apply`` therefore waits, with a bounded timeout, instead of failing at once; the
-deliveries stay journaled whatever happens here.
+deliveries stay journaled whatever happens here. The waiting loop is the loader's own
+(one loop for both sides); this module only words its outcome for ``apply``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +16,11 @@ from pathlib import Path
 import duckdb
 
 from tap_calendly.api.errors import CalendlyError
+from tap_calendly.loader.errors import LoaderError
+from tap_calendly.loader.lock_wait import DatabaseLocked
+from tap_calendly.loader.lock_wait import connect_when_free as wait_for_lock
 
 log = logging.getLogger("calendly.webhooks")
-
-_PID = re.compile(r"PID (\d+)")
 
 
 class DatabaseBusy(CalendlyError):
@@ -34,33 +35,13 @@ def connect_when_free(
     sleep: Callable[[float], None] = time.sleep,
 ) -> duckdb.DuckDBPyConnection:
     """A writable connection, waiting up to ``timeout`` seconds for another writer."""
-    deadline = clock() + timeout
-    delay = 0.05
-    waited = False
-    while True:
-        try:
-            return duckdb.connect(str(database))
-        except duckdb.IOException as exc:
-            text = str(exc)
-            if "lock" not in text.lower():
-                raise CalendlyError(
-                    f"cannot open DuckDB database {database}: {text.splitlines()[0]}"
-                ) from None
-            pid = _PID.search(text)
-            holder = f"PID {pid.group(1)}" if pid else "another process"
-            left = deadline - clock()
-            if left <= 0:
-                raise DatabaseBusy(
-                    f"DuckDB database {database} stayed locked by {holder} (a batch load?) "
-                    f"for {timeout:g} s; the deliveries stay journaled: run apply again after "
-                    "the load, or raise --lock-timeout"
-                ) from None
-            if not waited:
-                log.info("waiting up to %g s for the DuckDB lock held by %s", timeout, holder)
-                waited = True
-            sleep(min(delay, left))
-            delay = min(delay * 2, 1.0)
-        except duckdb.Error as exc:
-            raise CalendlyError(
-                f"cannot open DuckDB database {database}: {str(exc).splitlines()[0]}"
-            ) from None
+    try:
+        return wait_for_lock(database, timeout, log=log, clock=clock, sleep=sleep)
+    except DatabaseLocked as exc:
+        raise DatabaseBusy(
+            f"DuckDB database {database} stayed locked by {exc.holder or 'another process'} "
+            f"(a batch load?) for {timeout:g} s; the deliveries stay journaled: run apply "
+            "again after the load, or raise --lock-timeout"
+        ) from None
+    except LoaderError as exc:
+        raise CalendlyError(exc.message) from None
