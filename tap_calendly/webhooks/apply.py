@@ -139,12 +139,16 @@ def apply_journal(
             report.purged = journal.purge(clock() - retention_days * 86_400)
             return report
         con = connect_when_free(database, lock_timeout)
+        # Only deliveries received before the lock was taken: a batch load waiting for it
+        # started later, so its tap reads data at least as new as those. One received now
+        # may be newer than what that tap already read; the next apply merges it.
+        upto = journal.newest()
         try:
             con.execute("SET TimeZone = 'UTC'")
             layouts = _layouts(con, schema)
             after = 0
             while True:
-                batch = journal.pending(chunk, after)
+                batch = journal.pending(chunk, after, upto)
                 if not batch:
                     break
                 after = batch[-1].seq

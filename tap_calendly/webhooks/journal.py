@@ -162,14 +162,19 @@ class Journal:
 
     # -- applying ----------------------------------------------------------------------
 
-    def pending(self, limit: int, after: int = 0) -> list[Stored]:
-        """Up to ``limit`` unapplied deliveries with ``seq > after``, oldest first."""
+    def pending(self, limit: int, after: int = 0, upto: int | None = None) -> list[Stored]:
+        """Up to ``limit`` unapplied deliveries with ``after < seq <= upto``, oldest first."""
         rows = self.con.execute(
             "SELECT seq, event, received_at, body FROM deliveries "
-            "WHERE applied_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
-            (after, limit),
+            "WHERE applied_at IS NULL AND seq > ? AND seq <= coalesce(?, seq) ORDER BY seq LIMIT ?",
+            (after, upto, limit),
         ).fetchall()
         return [Stored(int(s), str(e), float(r), bytes(b)) for s, e, r, b in rows]
+
+    def newest(self) -> int:
+        """The ``seq`` of the latest delivery received (0 for none)."""
+        row = self.con.execute("SELECT coalesce(max(seq), 0) FROM deliveries").fetchone()
+        return int(row[0])
 
     def mark(self, outcomes: Iterable[tuple[int, str]], applied_at: float) -> None:
         """Mark deliveries applied (``outcome`` says how) in one transaction."""

@@ -460,6 +460,41 @@ def test_apply_gives_up_after_the_lock_timeout_and_keeps_the_deliveries(
         assert opened.counts() == (1, 1)
 
 
+def test_a_delivery_received_after_apply_took_the_lock_waits_for_the_next_apply(
+    database, truth, tmp_path, monkeypatch
+):
+    """A batch load that started while apply held the file may have read older data than
+    a delivery arriving now: merging it before that load commits would let the load's row
+    replace it, so apply stops at the deliveries it had when it took the lock."""
+    first, second = (
+        truth["event_invitees"][row[0]]
+        for row in query(database, "SELECT uri FROM calendly.event_invitees ORDER BY uri LIMIT 2")
+    )
+    events = truth["scheduled_events"]
+    journal = tmp_path / "j"
+    journal_with(journal, [invitee_delivery(_later(first, 60, status="canceled"), events)])
+    take_lock = applying.connect_when_free
+
+    def arrives_once_locked(*args, **kwargs):
+        con = take_lock(*args, **kwargs)
+        journal_with(journal, [invitee_delivery(_later(second, 60, status="canceled"), events)])
+        return con
+
+    before = row_of(database, second["uri"])
+    monkeypatch.setattr(applying, "connect_when_free", arrives_once_locked)
+    report = apply_journal(journal, database)
+    assert report.merged == 1
+    assert row_of(database, first["uri"])[0] == "canceled"
+    assert row_of(database, second["uri"]) == before
+    with Journal(journal) as opened:
+        assert opened.counts() == (2, 1)
+    monkeypatch.undo()
+    assert apply_journal(journal, database).merged == 1
+    after = row_of(database, second["uri"])
+    assert after[:2] != before[:2]
+    assert after[0] == "canceled"
+
+
 # -- the command ---------------------------------------------------------------------
 
 
