@@ -84,7 +84,10 @@ def test_locked_database_is_one_clear_line(tmp_path: Path) -> None:
     database = tmp_path / "locked.duckdb"
     with held_open(database) as holder:
         result = run_target(
-            tmp_path, [schema_msg("s", {"id": {"type": "integer"}})], database=database, lock_timeout=0
+            tmp_path,
+            [schema_msg("s", {"id": {"type": "integer"}})],
+            database=database,
+            lock_timeout=0,
         )
     assert result.code == 1
     assert (

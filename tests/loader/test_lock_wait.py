@@ -67,13 +67,17 @@ def test_a_lock_released_after_a_second_is_waited_for_and_every_row_loads(
         fake_time.release_at = 1.0
         fake_time.release = lambda: holder.communicate("")
         with caplog.at_level(logging.INFO, logger=LOGGER):
-            result = run_target(tmp_path, messages(range(500), 1), database=database, lock_timeout=10)
+            result = run_target(
+                tmp_path, messages(range(500), 1), database=database, lock_timeout=10
+            )
     assert result.code == 0, result.stderr
     assert fake_time.release is None, "the load never waited for the holder"
     assert 1.0 <= fake_time.now < 10
     assert [r["id"] for r in rows(database, "s", "id")] == list(range(500))
     assert result.states == [{"done": 1}]
-    assert waiting_lines(caplog) == [f"waiting up to 10 s for the DuckDB lock held by PID {holder.pid}"]
+    assert waiting_lines(caplog) == [
+        f"waiting up to 10 s for the DuckDB lock held by PID {holder.pid}"
+    ]
 
 
 def test_a_lock_held_past_lock_timeout_is_one_line_and_earlier_loads_stay(
@@ -82,11 +86,14 @@ def test_a_lock_held_past_lock_timeout_is_one_line_and_earlier_loads_stay(
     database = tmp_path / "held.duckdb"
     first = run_target(tmp_path, messages(range(3), 1), name="first", database=database)
     assert first.code == 0, first.stderr
-    with held_open(database) as holder:
-        with caplog.at_level(logging.INFO, logger=LOGGER):
-            result = run_target(
-                tmp_path, messages(range(3, 6), 2), name="second", database=database, lock_timeout=100
-            )
+    with held_open(database) as holder, caplog.at_level(logging.INFO, logger=LOGGER):
+        result = run_target(
+            tmp_path,
+            messages(range(3, 6), 2),
+            name="second",
+            database=database,
+            lock_timeout=100,
+        )
     assert result.code == 1
     assert (
         f"DuckDB database {database} is locked by another process (held by PID {holder.pid}) "
@@ -100,7 +107,9 @@ def test_a_lock_held_past_lock_timeout_is_one_line_and_earlier_loads_stay(
     lines = waiting_lines(caplog)
     assert lines[0] == f"waiting up to 100 s for the DuckDB lock held by PID {holder.pid}"
     assert len(lines) == 4
-    assert all(f"still waiting for the DuckDB lock held by PID {holder.pid}" in n for n in lines[1:])
+    assert all(
+        f"still waiting for the DuckDB lock held by PID {holder.pid}" in n for n in lines[1:]
+    )
     assert [r["id"] for r in rows(database, "s", "id")] == [0, 1, 2]
 
 
@@ -108,9 +117,8 @@ def test_lock_timeout_zero_fails_at_once(
     tmp_path: Path, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
     database = tmp_path / "held.duckdb"
-    with held_open(database) as holder:
-        with caplog.at_level(logging.INFO, logger=LOGGER):
-            result = run_target(tmp_path, messages(range(3), 1), database=database, lock_timeout=0)
+    with held_open(database) as holder, caplog.at_level(logging.INFO, logger=LOGGER):
+        result = run_target(tmp_path, messages(range(3), 1), database=database, lock_timeout=0)
     assert result.code == 1
     assert fake_time.sleeps == []
     assert waiting_lines(caplog) == []
@@ -127,7 +135,9 @@ def test_a_free_database_takes_no_wait(tmp_path: Path, fake_time: FakeTime) -> N
     assert fake_time.sleeps == []
 
 
-@pytest.mark.parametrize(("given", "expected"), [(0, 0.0), ("0", 0.0), (2.5, 2.5), ("86400", 86_400.0)])
+@pytest.mark.parametrize(
+    ("given", "expected"), [(0, 0.0), ("0", 0.0), (2.5, 2.5), ("86400", 86_400.0)]
+)
 def test_lock_timeout_accepts_zero_to_a_day(given: object, expected: float) -> None:
     config, warnings = build_config({"lock_timeout": given})
     assert (config.lock_timeout, warnings) == (expected, [])
