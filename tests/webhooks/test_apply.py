@@ -473,15 +473,16 @@ def test_a_delivery_received_after_apply_took_the_lock_waits_for_the_next_apply(
     events = truth["scheduled_events"]
     journal = tmp_path / "j"
     journal_with(journal, [invitee_delivery(_later(first, 60, status="canceled"), events)])
-    take_lock = applying.connect_when_free
+    snapshot = Journal.newest
 
-    def arrives_once_locked(*args, **kwargs):
-        con = take_lock(*args, **kwargs)
+    def arrives_once_locked(opened):
+        """The delivery arrives right after apply took the lock and noted the newest."""
+        seq = snapshot(opened)
         journal_with(journal, [invitee_delivery(_later(second, 60, status="canceled"), events)])
-        return con
+        return seq
 
     before = row_of(database, second["uri"])
-    monkeypatch.setattr(applying, "connect_when_free", arrives_once_locked)
+    monkeypatch.setattr(Journal, "newest", arrives_once_locked)
     report = apply_journal(journal, database)
     assert report.merged == 1
     assert row_of(database, first["uri"])[0] == "canceled"
