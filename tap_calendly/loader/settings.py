@@ -98,6 +98,13 @@ SETTINGS: tuple[Setting, ...] = (
         "ACTIVATE_VERSION) instead of keeping them with _sdc_deleted_at set.",
     ),
     Setting(
+        "primary_key_required",
+        "boolean",
+        False,
+        "Refuse a stream whose SCHEMA has no key_properties (its rows could only be appended, "
+        "so every re-run would add them again) instead of appending it.",
+    ),
+    Setting(
         "memory_limit",
         "string",
         "192MB",
@@ -138,9 +145,6 @@ HUB_ONLY: tuple[HubSetting, ...] = (
         "data_flattening_max_level", "integer", (0,), "nested values stay whole in JSON columns"
     ),
     HubSetting(
-        "primary_key_required", "boolean", (False,), "streams without key_properties append"
-    ),
-    HubSetting(
         "validate_records",
         "boolean",
         (False,),
@@ -166,6 +170,7 @@ class LoaderConfig:
     load_method: str = "upsert"
     add_record_metadata: bool = False
     hard_delete: bool = False
+    primary_key_required: bool = False
     memory_limit: str = "192MB"
     threads: int | None = None
     temp_dir: str | None = None

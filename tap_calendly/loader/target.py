@@ -268,6 +268,14 @@ class Loader:
             raise LoaderError(
                 "key_properties must be a list of property names", line=line_number, stream=stream
             )
+        if not keys and self.config.primary_key_required:
+            raise LoaderError(
+                "the stream has no key_properties and primary_key_required is true: its rows "
+                "could only be appended, so every re-run would add them again; give the stream "
+                "key properties or set primary_key_required to false",
+                line=line_number,
+                stream=stream,
+            )
         current = self.streams.get(stream)
         if current is not None and current.schema == schema and current.key_properties == keys:
             return  # taps repeat SCHEMA (e.g. once per parent of a child stream)

@@ -161,7 +161,6 @@ UNHONOURED = {
     "quotechar": "'",
     "schema_mapping": {"public": {"target_schema": "raw"}},
     "data_flattening_max_level": 2,
-    "primary_key_required": True,
     "validate_records": True,
 }
 
@@ -201,9 +200,44 @@ def test_hub_config_with_hubs_defaults_runs_with_only_honest_warnings(tmp_path: 
     code, err = _run(tmp_path, hub_defaults)
     assert code == 0, err
     assert rows(database, "s", schema="tap_calendly") == [{"id": 1, "v": "a"}]
-    # Hub refuses streams without keys by default; this loader appends them: say so.
-    (warning,) = _notes(err, "warning")
-    assert "'primary_key_required'" in warning
+    assert not _notes(err, "warning")  # every value Hub passes by default is honoured
+
+
+def test_primary_key_required_refuses_a_keyless_stream_and_keeps_what_was_committed(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "x.duckdb"
+    config = tmp_path / "config.json"
+    settings = {"filepath": str(database), "primary_key_required": True, "batch_size_rows": 1}
+    config.write_text(json.dumps(settings))
+    source = write_input(
+        tmp_path / "in.singer",
+        [
+            *MESSAGES,
+            {"type": "STATE", "value": {"done": "s"}},
+            schema_msg("logs", PROPS, []),
+            record("logs", {"id": 1, "v": "x"}),
+        ],
+    )
+    code, err = _cli(["--config", str(config), "--input", str(source)])
+    assert code == 1
+    (error,) = _notes(err, "error")
+    assert "no key_properties and primary_key_required is true" in error
+    assert "stream 'logs'" in error
+    assert not any("Traceback" in line for line in err)
+    assert rows(database, "s") == [{"id": 1, "v": "a"}]  # committed before the bad SCHEMA
+    assert tables(database) == {"s"}
+
+
+def test_without_primary_key_required_a_keyless_stream_is_appended(tmp_path: Path) -> None:
+    database = tmp_path / "x.duckdb"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"filepath": str(database), "primary_key_required": False}))
+    keyless = [schema_msg("logs", PROPS, []), record("logs", {"id": 1, "v": "x"})]
+    source = write_input(tmp_path / "in.singer", [*keyless, *keyless[1:]])
+    code, err = _cli(["--config", str(config), "--input", str(source)])
+    assert code == 0, err
+    assert rows(database, "logs") == [{"id": 1, "v": "x"}, {"id": 1, "v": "x"}]
 
 
 def test_unknown_setting_is_a_warning(tmp_path: Path) -> None:
