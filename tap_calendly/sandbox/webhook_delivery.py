@@ -3,7 +3,9 @@
 Registered as a listener on the org: each ``org.notify(event, payload)`` becomes one POST of
 Calendly's envelope ``{event, created_at, created_by, payload}`` per matching ACTIVE
 subscription, signed like Calendly (``Calendly-Webhook-Signature: t=..,v1=..``, FACTS.md
-section 9) with ``t`` and ``created_at`` from the simulated clock.
+section 9). ``created_at`` is the simulated time of the change; ``t`` is the wall-clock
+time of each attempt, as Calendly's is the time it sends, so a receiver checks it against
+its own clock with its usual tolerance however far the simulated clock is from today.
 
 Delivery, as receivers may rely on it:
 
@@ -73,9 +75,11 @@ class Delivery:
     url: str
     event: str
     body: bytes
+    #: Headers of the latest attempt (the signature is made anew for each one).
     headers: dict[str, str]
     attempts: list[str] = field(default_factory=list)
     delivered: bool = False
+    signing_key: str | None = field(default=None, repr=False)
 
 
 class _Lane:
@@ -144,6 +148,8 @@ class WebhookDispatcher:
         self.retry_delays = tuple(retry_delays)
         self.timeout = timeout
         self.shape: Shape = shape or (lambda _collection, record: record)
+        #: Unix seconds for the signature's ``t`` (tests may replace it).
+        self.wall_clock: Callable[[], float] = time.time
         self.deliveries: list[Delivery] = []
         self._lanes: dict[str, _Lane] = {}
         self._lock = threading.Lock()
@@ -205,7 +211,6 @@ class WebhookDispatcher:
     def on_event(self, event: str, payload: Record) -> None:
         """Org listener: snapshot the envelopes now, deliver later (never blocks)."""
         with self.org.lock:
-            now = self.org.now()
             targets = [
                 s
                 for s in self.org.records("webhook_subscriptions")
@@ -225,16 +230,13 @@ class WebhookDispatcher:
                 envelopes.append(
                     (sub, orjson.dumps(envelope), self.org.signing_keys.get(sub["uri"]))
                 )
-        stamp = int(now.timestamp())
         for sub, body, key in envelopes:
             url = sub["callback_url"]
             if not is_loopback(url):
                 log.info("webhook to non-loopback %s not delivered", urlsplit(url).hostname)
                 continue
             headers = {"Content-Type": "application/json", "User-Agent": "Calendly"}
-            if key:
-                headers[SIGNATURE_HEADER] = sign(key, stamp, body)
-            delivery = Delivery(sub["uri"], url, event, body, headers)
+            delivery = Delivery(sub["uri"], url, event, body, headers, signing_key=key or None)
             with self._lock:
                 self.deliveries.append(delivery)
                 self._pending += 1
@@ -246,6 +248,9 @@ class WebhookDispatcher:
     # -- delivering -----------------------------------------------------------------
     def post(self, delivery: Delivery) -> str:
         """One attempt: the HTTP status as text, or the name of the network error."""
+        if delivery.signing_key:
+            stamp = int(self.wall_clock())
+            delivery.headers[SIGNATURE_HEADER] = sign(delivery.signing_key, stamp, delivery.body)
         parts = urlsplit(delivery.url)
         conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=self.timeout)
         try:

@@ -9,6 +9,7 @@ sandbox's ground truth for every row.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,8 +40,9 @@ def test_batch_plus_webhooks_equals_ground_truth_where_batch_alone_misses(tmp_pa
     journal = tmp_path / "journal"
     batch_only, combined = tmp_path / "batch.duckdb", tmp_path / "combined.duckdb"
     with Sandbox(settings) as sandbox:
-        # the receiver's clock is the sandbox's: Calendly's t is "now" where it signs
-        receiver = start_receiver(journal, lambda: sandbox.org.now().timestamp())
+        # the sandbox signs each attempt with the wall clock, as Calendly does: the
+        # receiver checks t against its own clock, months away from the sandbox's
+        receiver = start_receiver(journal, time.time)
         try:
             with CalendlyClient.from_settings(
                 {"api_url": sandbox.url, "personal_access_token": sandbox.admin_token}
